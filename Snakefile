@@ -1,0 +1,21 @@
+# genomic-sparse-attention: do sparse, motif-centred attention models reproduce
+# full attention on DNA? One config (config/config.yaml) drives every stage.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

@@ -1,0 +1,67 @@
+# Config validation, wildcard constraints and the input/param helpers of every rule.
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+from gsattn.config import check_config  # noqa: E402
+
+check_config(config)
+
+DATASETS = config["datasets"]
+
+
+def _names_regex(kind):
+    names = [n for n, spec in DATASETS.items() if spec["type"] == kind]
+    return "|".join(names) if names else "(?!)"
+
+
+SYNTHETIC_RE = _names_regex("synthetic")
+FASTA_RE = _names_regex("fasta")
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+
+
+def package_files(*modules):
+    """Shared-package modules a rule uses, as inputs (Snakemake does not track imports)."""
+    return [str(SCRIPTS / "gsattn" / f"{m}.py") for m in ("__init__", *modules)]
+
+
+def get_dataset_spec(wildcards):
+    """The config entry (defaults filled in) of data set ``wildcards.dataset``."""
+    return DATASETS[wildcards.dataset]
+
+
+def get_background_fasta(wildcards):
+    """FASTA the Markov background is fitted on, or nothing for an i.i.d. background."""
+    bg = DATASETS[wildcards.dataset]["background"]
+    return [bg["fasta"]] if bg["model"] == "markov" else []
+
+
+def get_user_files(wildcards):
+    """Named user inputs of a ``type: fasta`` data set (sites only when given)."""
+    spec = DATASETS[wildcards.dataset]
+    files = {"fasta": spec["fasta"], "labels": spec["labels"]}
+    if spec.get("sites"):
+        files["sites"] = spec["sites"]
+    return files
+
+
+def get_length(wildcards):
+    """Model input length of data set ``wildcards.dataset``."""
+    return DATASETS[wildcards.dataset]["length"]
+
+
+def get_final_outputs():
+    """Everything ``rule all`` asks for."""
+    return expand(
+        "results/data/{dataset}/{file}",
+        dataset=list(DATASETS),
+        file=["encoded.npz", "summary.tsv"],
+    )

@@ -1,0 +1,39 @@
+"""Rule encode_dataset: token arrays and a summary table for any data set.
+
+Reads the common layout (FASTA, labels, sites, motifs) and writes
+``encoded.npz`` (layout in :mod:`gsattn.datasets`) and ``summary.tsv``
+(class balance, GC, length, strength and sequences with each motif, by split
+and class).
+"""
+
+import logging
+
+from gsattn.datasets import encode_dataset, summarize
+from gsattn.io import atomic_outputs, save_npz, write_table
+from gsattn.logs import log_to_file
+
+log = logging.getLogger("encode_dataset")
+
+
+def run(fasta: str, labels: str, sites: str, motifs: str, length: int, encoded: str, summary: str) -> None:
+    """Encode one data set to ``length`` tokens and summarise it."""
+    arrays = encode_dataset(fasta, labels, sites, motifs, length)
+    log.info("encoded %s sequences to length %d", arrays["tokens"].shape[0], length)
+    with atomic_outputs(encoded, summary) as (npz, tsv):
+        save_npz(npz, arrays)
+        with open(tsv, "w") as handle:
+            write_table(handle, summarize(arrays))
+
+
+def main(smk) -> None:
+    log_to_file(smk.log[0])
+    inp, out = smk.input, smk.output
+    try:
+        run(inp.fasta, inp.labels, inp.sites, inp.motifs, smk.params.length, out.encoded, out.summary)
+    except Exception:
+        log.exception("encode_dataset failed")
+        raise
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
