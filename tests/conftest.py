@@ -40,3 +40,20 @@ def deterministic_motif(consensus: str, role: str = "predictive", matrix_id: str
     probs = np.zeros((4, len(consensus)))
     probs[encode(consensus), np.arange(len(consensus))] = 1.0
     return Motif(matrix_id, consensus, probs, "test", role)
+
+
+@pytest.fixture(autouse=True)
+def _restore_stderr_and_logging():
+    """Rule scripts' main() redirects stderr and configures logging: undo it after each test."""
+    import logging
+    import sys
+
+    stderr, handlers = sys.stderr, list(logging.getLogger().handlers)
+    yield
+    if sys.stderr is not stderr:
+        sys.stderr.close()
+        sys.stderr = stderr
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)

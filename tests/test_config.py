@@ -52,7 +52,7 @@ def test_every_key_has_type_description_default_and_bounds():
         types = resolved.get("type", [])
         types = types if isinstance(types, list) else [types]
         if {"integer", "number"} & set(types):
-            assert "minimum" in resolved, path
+            assert {"minimum", "exclusiveMinimum"} & set(resolved), path
         if "string" in types:
             assert {"enum", "const", "pattern", "minLength"} & set(resolved) or path.endswith(
                 (".fasta", ".fasta!", ".labels!", ".sites", ".decoy_motifs")

@@ -43,3 +43,24 @@ def test_site_tokens_reads_minus_strand_as_reverse_complement():
     tokens = encode("AACCGGTT")
     assert site_tokens(tokens, 1, 4, "+").tolist() == encode("ACC").tolist()
     assert site_tokens(tokens, 1, 4, "-").tolist() == reverse_complement_tokens(encode("ACC")).tolist()
+
+
+def test_scan_max_matches_brute_force_on_both_strands():
+    from gsattn.motifs import scan_max
+
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(4), size=5).T
+    bg = np.array([0.3, 0.2, 0.2, 0.3])
+    tokens = rng.integers(0, 4, size=(6, 20)).astype(np.uint8)
+    tokens[0, 15:] = 5  # PAD scores 0
+    expected = []
+    for row in tokens:
+        scores = []
+        for start in range(20 - 5 + 1):
+            for strand in "+-":
+                window = site_tokens(row, start, start + 5, strand)
+                pad = window >= 4
+                lo = log_odds(probs, bg)
+                scores.append(sum(lo[t, j] for j, t in enumerate(window) if not pad[j]))
+        expected.append(max(scores))
+    np.testing.assert_allclose(scan_max(tokens, probs, bg), expected)

@@ -10,7 +10,7 @@ import yaml
 from snakemake.utils import validate
 
 from conftest import REPO
-from gsattn.io import InputError, read_bed, read_fasta, read_labels
+from gsattn.io import InputError, read_bed, read_fasta, read_labels, read_table
 
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 plant_motifs = importlib.import_module("plant_motifs")
@@ -103,3 +103,24 @@ def test_default_config_plants_fast_enough_to_be_a_default(repo, tmp_path):
     spec = config["datasets"]["synthetic"]
     out = _plant(tmp_path, spec)
     assert len(read_fasta(out["fasta"])) == spec["n_sequences"]
+
+
+def test_pwm_oracle_separates_strong_motifs_and_is_empty_without_matrices(tmp_path, data_dir):
+    oracle = importlib.import_module("score_pwm_oracle")
+    spec = _spec(n_sequences=300, length=60, seed=4, motifs=[{"id": "MA0139.2"}], decoys=[])
+    out = _plant(tmp_path, spec)
+    encode_dataset.run(*map(str, out.values()), 60, str(tmp_path / "e.npz"), str(tmp_path / "s.tsv"))
+    oracle.run(str(tmp_path / "e.npz"), str(out["motifs"]), str(tmp_path / "o.tsv"))
+    rows = {(r["classifier"], r["metric"]): r["value"] for r in read_table(tmp_path / "o.tsv")}
+    assert rows[("or_rule", "accuracy")] > 0.95 and rows[("logistic", "auroc")] > 0.95
+    byo = tmp_path / "byo"
+    byo.mkdir()
+    files = [str(byo / n) for n in ("fa", "labels", "sites", "motifs")]
+    spec_byo = {"length": 64, "crop": "center", "seed": 1, "decoy_motifs": []}
+    spec_byo["split"] = {"train": 0.5, "validation": 0.25, "test": 0.25}
+    import_fasta.run(
+        spec_byo, str(data_dir / "byo/sequences.fa"), str(data_dir / "byo/labels.tsv"), None, *files
+    )
+    encode_dataset.run(*files, 64, str(byo / "e.npz"), str(byo / "s.tsv"))
+    oracle.run(str(byo / "e.npz"), files[3], str(byo / "o.tsv"))
+    assert (byo / "o.tsv").read_text().splitlines() == ["classifier\tmetric\tvalue\tn_test\tmotifs"]

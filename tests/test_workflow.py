@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import DATA, REPO
-from gsattn.io import read_bed, read_fasta, read_labels
+from gsattn.io import read_bed, read_fasta, read_labels, read_table
 from gsattn.seq import decode, reverse_complement
 
 pytestmark = pytest.mark.slow
@@ -49,16 +49,32 @@ def test_snakefmt_and_ruff_are_clean():
 @pytest.mark.parametrize(("configfile", "n_data"), [("config/config.yaml", 1), ("config/paper.yaml", 2)])
 def test_dry_run_shows_the_whole_chain(configfile, n_data, tmp_path):
     result = snakemake("-n", "--configfile", str(REPO / configfile), "--directory", str(tmp_path))
-    jobs = dict(
-        line.split()[:2] for line in result.stdout.splitlines() if line[:1].isalpha() and " " in line.strip()
-    )
-    assert jobs.get("plant_motifs") == str(n_data) and jobs.get("encode_dataset") == str(n_data)
+    jobs = {
+        parts[0]: int(parts[1])
+        for parts in (line.split() for line in result.stdout.splitlines())
+        if len(parts) == 2 and parts[1].isdigit()
+    }
+    n_models = n_data * 3 * 5  # data sets x default variants x default seeds
+    assert jobs["plant_motifs"] == n_data and jobs["encode_dataset"] == n_data
+    assert jobs["score_pwm_oracle"] == n_data
+    assert jobs["train_attention"] == n_models and jobs["evaluate_recovery"] == n_models
+    assert jobs["extract_attention"] == n_data * 5 and jobs["profile_compute"] == n_data * 3
+    assert jobs["summarize_phase1"] == n_data
 
 
-def test_tiny_config_end_to_end(workdir):
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One end-to-end run of the tiny config, shared by the tests that read its outputs."""
+    workdir = tmp_path_factory.mktemp("tiny")
+    shutil.copytree(DATA, workdir / "tests" / "data")
     snakemake(
         "--cores", "2", "--configfile", str(REPO / "tests/config/tiny.yaml"), "--directory", str(workdir)
     )
+    return workdir
+
+
+def test_tiny_config_end_to_end(tiny_run):
+    workdir = tiny_run
     config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
     for name, spec in config["datasets"].items():
         folder = workdir / "results" / "data" / name
@@ -117,3 +133,41 @@ def test_bad_user_fasta_stops_with_file_and_line_and_leaves_no_output(workdir):
     assert "bad.fa, line 4: IUPAC ambiguity code 'W' at column 5" in result.stdout + result.stderr
     produced = [p for p in (workdir / "results" / "data").rglob("*") if p.is_file()]
     assert produced == []
+
+
+def test_tiny_phase1_outputs(tiny_run):
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    for name, spec in config["datasets"].items():
+        phase1 = tiny_run / "results" / "phase1" / name
+        with np.load(tiny_run / "results/data" / name / "encoded.npz", allow_pickle=False) as enc:
+            ids, split = enc["ids"].tolist(), enc["split"].tolist()
+        for seed in config["seeds"]:
+            with np.load(phase1 / "attention" / f"seed{seed}" / "ground_truth.npz", allow_pickle=False) as gt:
+                assert gt["ids"].tolist() == ids and gt["split"].tolist() == split
+                assert gt["outputs"].shape == (len(ids), spec["length"], 16)
+                assert gt["maps"].shape == (4, 4, spec["length"] + 1, spec["length"] + 1)  # CLS pooling
+        summary = phase1 / "summary"
+        metrics = read_table(summary / "metrics_summary.tsv")
+        assert {r["variant"] for r in metrics} == set(config["phase1"]["variants"])
+        assert all(r["n_seeds"] == 2 for r in metrics)
+        recovery = read_table(summary / "recovery_summary.tsv")
+        assert {r["group"] for r in recovery} >= {"recovery"}
+        compute = read_table(summary / "compute.tsv")
+        assert {r["metric"] for r in compute} >= {
+            "parameters",
+            "flops_analytical",
+            "flops_counted",
+            "peak_memory",
+        }
+        for png in ("attention_maps.png", "meta_profile.png"):
+            assert (summary / png).read_bytes()[:4] == b"\x89PNG"
+    oracle = read_table(tiny_run / "results/data/tiny_any/pwm_oracle.tsv")
+    assert {(r["classifier"], r["metric"]) for r in oracle} >= {
+        ("or_rule", "accuracy"),
+        ("logistic", "auroc"),
+    }
+    assert read_table(tiny_run / "results/data/tiny_byo/pwm_oracle.tsv") == []  # no JASPAR matrices
+    decoys = read_table(tiny_run / "results/phase1/tiny_any/summary/recovery_summary.tsv")
+    assert {r["group"] for r in decoys} == {"recovery", "decoy"}
+    log = (tiny_run / "results/logs/train_attention/tiny_any/attention/seed1.log").read_text()
+    assert "epochs:" in log and "test:" in log  # tqdm progress and the result go to the rule's log

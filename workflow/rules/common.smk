@@ -60,8 +60,66 @@ def get_length(wildcards):
 
 def get_final_outputs():
     """Everything ``rule all`` asks for."""
-    return expand(
+    data = expand(
         "results/data/{dataset}/{file}",
         dataset=list(DATASETS),
-        file=["encoded.npz", "summary.tsv"],
+        file=["encoded.npz", "summary.tsv", "pwm_oracle.tsv"],
     )
+    truth = expand(
+        "results/phase1/{dataset}/{variant}/seed{seed}/ground_truth.npz",
+        dataset=list(DATASETS),
+        variant=config["phase1"]["reference"],
+        seed=config["seeds"],
+    )
+    summary = expand(
+        "results/phase1/{dataset}/summary/metrics_summary.tsv", dataset=list(DATASETS)
+    )
+    return data + truth + summary
+
+
+PHASE1 = config["phase1"]
+VARIANTS = list(PHASE1["variants"])
+SEEDS = config["seeds"]
+P1 = "results/phase1/{dataset}/{variant}/seed{seed}"
+
+
+wildcard_constraints:
+    variant="|".join(VARIANTS),
+    seed=r"\d+",
+
+
+def get_variant(wildcards):
+    """Model hyper-parameters of variant ``wildcards.variant``."""
+    return PHASE1["variants"][wildcards.variant]
+
+
+def phase1_models(pattern):
+    """``pattern`` (under a model folder) for every variant and seed of one data set."""
+
+    def inputs(wildcards):
+        return expand(
+            f"{P1}/{pattern}",
+            dataset=wildcards.dataset,
+            variant=VARIANTS,
+            seed=SEEDS,
+        )
+
+    return inputs
+
+
+def phase1_variants(pattern):
+    """``pattern`` under ``results/phase1/<dataset>/<variant>/`` for every variant."""
+
+    def inputs(wildcards):
+        return expand(
+            f"results/phase1/{{dataset}}/{{variant}}/{pattern}",
+            dataset=wildcards.dataset,
+            variant=VARIANTS,
+        )
+
+    return inputs
+
+
+def get_reference_truth(wildcards):
+    """Ground truth of the reference variant with the first seed (for figures)."""
+    return f"results/phase1/{wildcards.dataset}/{PHASE1['reference']}/seed{SEEDS[0]}/ground_truth.npz"

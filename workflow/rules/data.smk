@@ -79,3 +79,27 @@ rule encode_dataset:
         length=get_length,
     script:
         "../scripts/encode_dataset.py"
+
+
+rule score_pwm_oracle:
+    input:
+        code=package_files("datasets", "motifs", "io", "logs"),
+        encoded="results/data/{dataset}/encoded.npz",
+        motifs="results/data/{dataset}/motifs.tsv",
+    output:
+        oracle=report(
+            "results/data/{dataset}/pwm_oracle.tsv",
+            caption="../report/pwm_oracle.rst",
+            category="Data",
+            labels={"dataset": "{dataset}", "table": "PWM oracle"},
+        ),
+    log:
+        "results/logs/score_pwm_oracle/{dataset}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/score_pwm_oracle.py"

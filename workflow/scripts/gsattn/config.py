@@ -43,6 +43,19 @@ def _check_synthetic(name: str, spec: dict) -> None:
         raise ConfigError(f"{where}.background: model 'markov' needs 'fasta'")
 
 
+def _check_phase1(phase1: dict) -> None:
+    if phase1["reference"] not in phase1["variants"]:
+        raise ConfigError(f"phase1.reference: {phase1['reference']!r} is not one of phase1.variants")
+    for name, variant in phase1["variants"].items():
+        where = f"phase1.variants.{name}"
+        if variant["d_model"] % variant["n_heads"]:
+            raise ConfigError(
+                f"{where}: n_heads {variant['n_heads']} does not divide d_model {variant['d_model']}"
+            )
+        if variant["stem_kernel"] % 2 == 0:
+            raise ConfigError(f"{where}: stem_kernel must be odd, got {variant['stem_kernel']}")
+
+
 def check_config(config: dict) -> None:
     """Raise :class:`ConfigError` for inconsistencies the schema cannot catch.
 
@@ -55,3 +68,4 @@ def check_config(config: dict) -> None:
         _check_split(name, spec["split"])
         if spec["type"] == "synthetic":
             _check_synthetic(name, spec)
+    _check_phase1(config["phase1"])

@@ -244,3 +244,9 @@ def summarize(arrays: dict[str, np.ndarray]) -> list[dict]:
                 row[f"seqs_with:{motif}"] = int((mask[sel] == j).any(axis=1).sum())
             rows.append(row)
     return rows
+
+
+def load_encoded(path: str) -> dict[str, np.ndarray]:
+    """Load ``encoded.npz`` (see module docstring) into a dict of arrays."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {name: npz[name] for name in npz.files}

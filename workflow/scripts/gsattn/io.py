@@ -322,3 +322,20 @@ def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, array, allow_pickle=False)
             zf.writestr(info, buffer.getvalue())
+
+
+def read_table(path: str | os.PathLike) -> list[dict]:
+    """Read a TSV written by :func:`write_table` (numbers parsed, ``NA`` → NaN)."""
+    with _open_text(path) as handle:
+        return [{k: _parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def _parse_cell(text: str):
+    if text == "NA":
+        return math.nan
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -6,17 +6,22 @@ import logging
 import os
 import sys
 
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def log_to_file(path: str | os.PathLike | None, level: int = logging.INFO) -> None:
-    """Send ``logging`` records and warnings to ``path`` (Snakemake's ``log:``) and
-    stderr; also the destination of tqdm progress bars (stderr)."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    """Send a rule's output to its ``log:`` file.
+
+    ``sys.stderr`` is redirected to ``path``, so log records, warnings, tqdm
+    progress bars and tracebacks all land in the log; warnings and errors are
+    also echoed to the console (the original stderr), so a failing job still
+    says why on screen.
+    """
+    console = logging.StreamHandler(sys.__stderr__)
+    console.setLevel(logging.WARNING)
+    handlers: list[logging.Handler] = [console]
     if path:
-        handlers.append(logging.FileHandler(path, mode="w"))
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=handlers,
-        force=True,
-    )
+        sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
     logging.captureWarnings(True)

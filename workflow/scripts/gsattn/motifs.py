@@ -144,3 +144,33 @@ def site_tokens(tokens: np.ndarray, start: int, end: int, strand: str) -> np.nda
     """Read ``tokens[start:end]`` on ``strand`` (``-`` gives the reverse complement)."""
     window = tokens[start:end]
     return reverse_complement_tokens(window) if strand == "-" else window.copy()
+
+
+def scan_max(tokens: np.ndarray, probs: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Best log2-odds score of a motif over both strands of each sequence.
+
+    Parameters
+    ----------
+    tokens : numpy.ndarray
+        ``(N, L)`` token ids; N and PAD score 0 at every motif column.
+    probs : numpy.ndarray
+        ``(4, w)`` motif probabilities.
+    background : numpy.ndarray
+        ``(4,)`` background frequencies.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` maximum over positions and strands (``-inf`` if ``L < w``).
+    """
+    lo = np.vstack([log_odds(probs, background), np.zeros((2, probs.shape[1]))])  # rows A C G T N PAD
+    rc = np.vstack([lo[3::-1, ::-1], np.zeros((2, probs.shape[1]))])
+    n, length = tokens.shape
+    w = probs.shape[1]
+    best = np.full(n, -np.inf)
+    for matrix in (lo, rc):
+        if length < w:
+            break
+        scores = sum(matrix[tokens[:, j : length - w + 1 + j], j] for j in range(w))
+        best = np.maximum(best, scores.max(axis=1))
+    return best

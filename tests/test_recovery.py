@@ -1,0 +1,224 @@
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from gsattn.recovery import (
+    ROW_KEYS,
+    dilate,
+    enrichment,
+    hit_rate_test,
+    per_sequence_auc,
+    poisson_binomial_pmf,
+    position_sets,
+    summarize_recovery,
+    topk_hits,
+)
+
+ROLES = np.array(["predictive", "decoy"])
+
+
+def toy_dataset(n=120, length=40, seed=0):
+    """Class 1 carries a predictive site (motif 0), both classes a decoy site (motif 1)."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(30, length + 1, size=n).astype(np.int32)
+    labels = (np.arange(n) % 2).astype(np.int8)
+    motif_index = np.full((n, length), -1, dtype=np.int16)
+    for i in range(n):
+        if labels[i] == 1:
+            motif_index[i, 2:7] = 0
+        motif_index[i, 15:20] = 1
+    return motif_index, lengths, labels
+
+
+# --------------------------------------------------------------------------- position sets
+def test_position_sets_exclude_other_motifs_and_padding():
+    motif_index = np.array([[-1, 0, 0, 1, 1, -1, -1, -1]], dtype=np.int16)
+    positive, scored = position_sets(motif_index, np.array([6]), ROLES, role="predictive")
+    assert positive.tolist() == [[False, True, True, False, False, False, False, False]]
+    assert scored.tolist() == [[True, True, True, False, False, True, False, False]]
+    positive, scored = position_sets(motif_index, np.array([6]), ROLES, role="decoy")
+    assert positive.tolist() == [[False, False, False, True, True, False, False, False]]
+    assert scored.tolist() == [[True, False, False, True, True, True, False, False]]
+
+
+def test_position_sets_single_motif_and_validation():
+    motif_index = np.array([[0, 1, 2, -1]], dtype=np.int16)
+    roles = np.array(["predictive", "predictive", "decoy"])
+    positive, scored = position_sets(motif_index, np.array([4]), roles, motif=1)
+    assert positive.tolist() == [[False, True, False, False]]
+    assert scored.tolist() == [[False, True, False, True]]
+    with pytest.raises(ValueError, match="role"):
+        position_sets(motif_index, np.array([4]), roles, role="predicitve")
+    with pytest.raises(ValueError, match="motif_index values"):
+        position_sets(motif_index, np.array([4]), roles[:2])
+    with pytest.raises(ValueError, match="lengths"):
+        position_sets(motif_index, np.array([5]), roles)
+
+
+# --------------------------------------------------------------------------- AUROC / AUPRC
+def test_auc_hand_made_mask():
+    scores = np.array([[0.1, 0.9, 0.8, 0.2]])
+    positive = np.array([[False, True, True, False]])
+    auroc, auprc = per_sequence_auc(scores, positive, np.ones_like(positive))
+    assert auroc.tolist() == [1.0]
+    assert auprc.tolist() == [1.0]
+    auroc, auprc = per_sequence_auc(-scores, positive, np.ones_like(positive))
+    assert auroc.tolist() == [0.0]
+    assert auprc[0] == pytest.approx((1 / 3 + 2 / 4) / 2)
+
+
+def test_auc_matches_sklearn_with_ties_and_masks():
+    rng = np.random.default_rng(1)
+    n, length = 60, 30
+    scores = rng.integers(0, 5, size=(n, length)).astype(float)  # many ties
+    scores[::3] = rng.random((len(scores[::3]), length))
+    positive = rng.random((n, length)) < 0.25
+    scored = positive | (rng.random((n, length)) < 0.6)
+    positive[0] = False  # no positive -> NaN
+    scored[1] = positive[1]  # no negative -> NaN
+    scores_in = scores.copy()
+    auroc, auprc = per_sequence_auc(scores, positive, scored)
+    np.testing.assert_array_equal(scores, scores_in)
+    assert np.isnan(auroc[:2]).all() and np.isnan(auprc[:2]).all()
+    for i in range(2, n):
+        y, s = positive[i][scored[i]], scores[i][scored[i]]
+        assert auroc[i] == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+        assert auprc[i] == pytest.approx(average_precision_score(y, s), abs=1e-12)
+
+
+def test_auc_ignores_excluded_positions():
+    # a decoy position with the top score and a PAD position with a huge score
+    # must not change the predictive AUROC
+    motif_index = np.array([[-1, 0, 1, -1, -1]], dtype=np.int16)
+    scores = np.array([[0.2, 0.5, 0.9, 0.1, np.nan]])
+    positive, scored = position_sets(motif_index, np.array([4]), ROLES)
+    auroc, auprc = per_sequence_auc(scores, positive, scored)
+    assert auroc.tolist() == [1.0] and auprc.tolist() == [1.0]
+    everything = np.array([[True, True, True, True, False]])
+    auroc_all, _ = per_sequence_auc(scores, positive, everything)
+    assert auroc_all[0] == pytest.approx(2 / 3)
+
+
+def test_auc_rejects_nonfinite_scored_scores():
+    with pytest.raises(ValueError, match="finite"):
+        per_sequence_auc(np.array([[np.nan, 1.0]]), np.array([[True, False]]), np.array([[True, True]]))
+    with pytest.raises(ValueError, match="subset"):
+        per_sequence_auc(np.zeros((1, 2)), np.array([[True, False]]), np.array([[False, True]]))
+
+
+# --------------------------------------------------------------------------- enrichment
+def test_enrichment_hand_value():
+    scores = np.array([[1.0, 3.0, 0.0, 4.0, 100.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    positive = np.array([[False, True, False, False, False], [True, False, False, False, False]])
+    scored = np.array([[True, True, True, True, False], [True, True, False, False, False]])
+    value = enrichment(scores, positive, scored)
+    # (3 / 8) / (1 / 4) = 1.5; the unscored 100 does not count; zero mass -> NaN
+    assert value[0] == pytest.approx(1.5)
+    assert np.isnan(value[1])
+    with pytest.raises(ValueError, match="non-negative"):
+        enrichment(-scores, positive, scored)
+
+
+# --------------------------------------------------------------------------- top-k
+def brute_force_chance(valid_idx, target_idx, k):
+    draws = list(itertools.combinations(valid_idx, min(k, len(valid_idx))))
+    return sum(bool(set(d) & set(target_idx)) for d in draws) / len(draws)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 9])
+@pytest.mark.parametrize("tolerance", [0, 1])
+def test_topk_chance_matches_enumeration(k, tolerance):
+    length = 8
+    valid = np.arange(length)[None, :] < 7
+    positive = np.zeros((1, length), dtype=bool)
+    positive[0, 3] = True
+    target = [i for i in range(7) if abs(i - 3) <= tolerance]
+    _, chance = topk_hits(np.zeros((1, length)), positive, valid, k, tolerance)
+    assert chance[0] == pytest.approx(brute_force_chance(range(7), target, k))
+    m, n = len(target), 7
+    if k <= n:
+        assert chance[0] == pytest.approx(1 - math.comb(n - m, k) / math.comb(n, k))
+
+
+def test_topk_hits_tolerance_padding_and_no_positives():
+    scores = np.array([[0.1, 0.2, 0.9, 0.3, 0.0, 5.0], [0.5, 0.1, 0.2, 0.3, 0.4, 0.0]])
+    positive = np.array([[False, False, False, True, False, False], [False] * 6])
+    valid = np.array([[True] * 5 + [False], [True] * 6])
+    hits, chance = topk_hits(scores, positive, valid, k=1, tolerance=0)
+    assert hits.tolist() == [False, False]  # top valid is position 2; PAD 5.0 ignored
+    assert chance[0] == pytest.approx(1 / 5) and np.isnan(chance[1])
+    hits, chance = topk_hits(scores, positive, valid, k=1, tolerance=1)
+    assert hits.tolist() == [True, False]
+    assert chance[0] == pytest.approx(3 / 5)
+    hits, _ = topk_hits(scores, positive, valid, k=2, tolerance=0)
+    assert hits.tolist() == [True, False]
+
+
+def test_dilate():
+    mask = np.array([[False, False, True, False, False, False]])
+    assert dilate(mask, 1).astype(int).tolist() == [[0, 1, 1, 1, 0, 0]]
+    assert dilate(mask, 0).tolist() == mask.tolist()
+
+
+# --------------------------------------------------------------------------- hit-rate test
+def test_poisson_binomial_pmf_small_case():
+    pmf = poisson_binomial_pmf(np.array([0.5, 0.2]))
+    np.testing.assert_allclose(pmf, [0.4, 0.5, 0.1])
+
+
+def test_hit_rate_test_equals_binomial_when_chances_equal():
+    rng = np.random.default_rng(3)
+    hits = rng.random(40) < 0.4
+    chance = np.full(40, 0.25)
+    chance[:3] = np.nan
+    result = hit_rate_test(hits, chance)
+    observed = int(hits[3:].sum())
+    expected = stats.binomtest(observed, 37, 0.25, alternative="greater").pvalue
+    assert result["observed"] == observed and result["n"] == 37
+    assert result["expected"] == pytest.approx(37 * 0.25)
+    assert result["p_value"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_hit_rate_random_scores_vs_mask_scores():
+    motif_index, lengths, _ = toy_dataset(n=200, seed=4)
+    positive, _ = position_sets(motif_index, lengths, ROLES, role="decoy")
+    valid = np.arange(motif_index.shape[1])[None, :] < lengths[:, None]
+    random_scores = np.random.default_rng(5).random(positive.shape)
+    p_random = hit_rate_test(*topk_hits(random_scores, positive, valid, k=1))["p_value"]
+    p_mask = hit_rate_test(*topk_hits(positive.astype(float), positive, valid, k=1))["p_value"]
+    assert p_random > 0.01
+    assert p_mask < 1e-50
+
+
+# --------------------------------------------------------------------------- summary
+def test_summarize_recovery_rows():
+    motif_index, lengths, labels = toy_dataset()
+    valid = np.arange(motif_index.shape[1])[None, :] < lengths[:, None]
+    scores = np.where(motif_index == 0, 1.0, 0.0) * valid  # attends to predictive sites only
+    index_in, lengths_in = motif_index.copy(), lengths.copy()
+    rows = summarize_recovery(
+        scores, motif_index, lengths, labels, np.array(["P", "D"]), ROLES, k_values=(1, 5)
+    )
+    np.testing.assert_array_equal(motif_index, index_in)
+    np.testing.assert_array_equal(lengths, lengths_in)
+    assert all(tuple(r) == ROW_KEYS for r in rows)
+    assert all(type(v) in (str, int, float) for r in rows for v in r.values())
+    table = {(r["group"], r["role"], r["motif"], r["subset"], r["metric"]): r for r in rows}
+
+    pred = table[("recovery", "predictive", "all", "class1", "auroc")]
+    assert pred["n"] == 60 and pred["mean"] == 1.0 and pred["chance"] == 0.5
+    assert pred["p_value"] < 1e-6
+    assert table[("recovery", "predictive", "P", "all", "top1")]["mean"] == 1.0
+    assert table[("recovery", "predictive", "all", "all", "enrichment")]["mean"] > 1.0
+    # class 0 has no predictive sites: those rows are omitted
+    assert not any(k[1] == "predictive" and k[3] == "class0" for k in table)
+
+    decoy = table[("decoy", "decoy", "all", "class0", "auroc")]
+    assert decoy["n"] == 60 and decoy["mean"] == 0.5  # decoys and background tie at 0
+    assert np.isnan(decoy["p_value"])
+    assert {("decoy", "decoy", "D", s, "top5") in table for s in ("all", "class0", "class1")} == {True}
+    assert {r["metric"] for r in rows} == {"auroc", "auprc", "enrichment", "top1", "top5"}

@@ -1,0 +1,596 @@
+"""Compute cost of :class:`~gsattn.models.AttentionClassifier`: FLOPs, memory, speed.
+
+Four measurements, each with its method spelled out so that the numbers can be
+quoted with their caveats:
+
+* :func:`attention_flops` – analytical FLOPs of one forward pass per sequence,
+  by component (closed-form formulas, see its docstring).
+* :func:`counted_flops` / :func:`flop_comparison` – what
+  ``torch.utils.flop_counter.FlopCounterMode`` reports for the same pass, and
+  the analytical matmul/conv parts lined up against it. The counter has FLOP
+  formulas only for matmul-like ops (``mm``, ``addmm``, ``bmm``, ``baddbmm``,
+  convolutions, the CUDA SDPA kernels, …); everything else counts 0.
+* :func:`peak_memory_bytes` – peak tensor memory allocated during one
+  inference forward pass (CUDA allocator statistics, or the CPU profiler's
+  memory events).
+* :func:`throughput` – wall-clock seconds per batch and sequences per second.
+
+:func:`profile_model` combines them into TSV-ready rows. Parameter counts come
+from :func:`gsattn.models.count_parameters`.
+
+Which kernel ``nn.MultiheadAttention`` runs matters for the counter. In
+``eval()`` mode without autograd (``torch.no_grad()``), with an even number of
+heads, batch-first self-attention and ``torch.backends.mha`` fast path enabled
+(the default), PyTorch (checked on 2.13, CPU) dispatches the whole layer as one
+``aten._native_multi_head_attention`` op, for which ``FlopCounterMode`` has no
+formula: the attention layer counts 0 FLOPs. With the fast path off, the Python
+path runs ``aten.mm`` (in-projection) + ``aten.addmm`` (out-projection) and
+either ``aten._scaled_dot_product_flash_attention_for_cpu`` (``need_weights=False``;
+no formula on CPU, so QKᵀ and the weighted sum count 0) or, with
+``need_weights=True``, ``aten.baddbmm`` (QKᵀ) + ``aten._softmax`` + ``aten.bmm``
+(weights·V), all matmuls counted. :func:`flop_comparison` therefore reports the
+counter both on the model's own ``forward(tokens)`` path and on that fully
+unfused path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+from torch.profiler import ProfilerActivity, profile
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
+
+from gsattn.models import ModelConfig, count_parameters
+from gsattn.seq import ALPHABET
+
+log = logging.getLogger(__name__)
+
+#: Components of :func:`attention_flops`, in forward order ("total" is added).
+COMPONENTS = (
+    "embedding",
+    "stem",
+    "positional",
+    "qkv_projection",
+    "scores",
+    "softmax",
+    "weighted_sum",
+    "out_projection",
+    "pooling",
+    "classifier",
+)
+
+#: FLOPs per attention weight for a numerically stable softmax: max, subtract,
+#: exp (counted as one FLOP), sum, divide.
+SOFTMAX_FLOPS_PER_ELEMENT = 5
+
+# Components whose counted FLOPs are read from one op of the attention module
+# (on the unfused Python path); the others from a whole submodule.
+_ATTENTION_OPS = {
+    "qkv_projection": "aten.mm",
+    "scores": "aten.baddbmm",
+    "weighted_sum": "aten.bmm",
+    "out_projection": "aten.addmm",
+}
+_MODULE_OF = {"stem": "stem", "classifier": "classifier"}
+
+_NOTES = {
+    "embedding": "aten.embedding is a table lookup: 0 FLOPs, not counted",
+    "stem": "aten.convolution counted (2*d*C*k, + 2*C*d for the 1x1 conv, per position); bias, relu not",
+    "positional": "encoding add (aten.add) not counted",
+    "qkv_projection": "unfused: aten.mm (in_proj on the transposed 3-D input); its bias aten.add not counted",
+    "scores": "unfused: aten.baddbmm (Q K^T + mask); q scaling aten.mul and the mask add not counted",
+    "softmax": "aten._softmax has no FLOP formula",
+    "weighted_sum": "unfused: aten.bmm (weights V)",
+    "out_projection": "unfused: aten.addmm (out_proj); bias add not counted",
+    "pooling": "mean: aten.mul/aten.sum/aten.div not counted; cls: aten.select, 0 FLOPs",
+    "classifier": "aten.addmm counted; bias add not counted",
+}
+
+
+# --------------------------------------------------------------------- analytical
+def _flop_terms(config: ModelConfig, length: int) -> dict[str, tuple[int, int]]:
+    """``component -> (matmul/conv FLOPs, elementwise FLOPs)`` for one sequence."""
+    if length < 1:
+        raise ValueError(f"length must be >= 1, got {length}")
+    if config.d_model % config.n_heads:
+        raise ValueError(f"d_model {config.d_model} is not divisible by n_heads {config.n_heads}")
+    if config.stem not in ("none", "conv") or config.pooling not in ("mean", "cls"):
+        raise ValueError(f"unknown stem {config.stem!r} or pooling {config.pooling!r}")
+    if config.positional not in ("none", "sinusoidal", "learned"):
+        raise ValueError(f"unknown positional {config.positional!r}")
+    d, h, k, c = config.d_model, config.n_heads, config.stem_kernel, config.stem_channels
+    n = length + (1 if config.pooling == "cls" else 0)  # tokens entering attention
+    terms = dict.fromkeys(COMPONENTS, (0, 0))
+    if config.stem == "conv":
+        out_len = length + 2 * (k // 2) - k + 1  # padding=k//2, stride 1
+        conv, elementwise = 2 * d * c * k * out_len, 2 * c * out_len  # Conv1d(d, c, k): bias + ReLU
+        if c != d:  # Conv1d(c, d, 1) back to d, + bias
+            conv, elementwise = conv + 2 * c * d * out_len, elementwise + d * out_len
+        terms["stem"] = (conv, elementwise)
+    if config.positional != "none":
+        terms["positional"] = (0, d * length)
+    terms["qkv_projection"] = (2 * n * d * 3 * d, 3 * d * n)
+    terms["scores"] = (2 * n * n * d, n * d + h * n * n)  # scale q, add mask
+    terms["softmax"] = (0, SOFTMAX_FLOPS_PER_ELEMENT * h * n * n)
+    terms["weighted_sum"] = (2 * n * n * d, 0)
+    terms["out_projection"] = (2 * n * d * d, d * n)
+    if config.pooling == "mean":
+        terms["pooling"] = (0, 2 * d * length + length - 1)
+    terms["classifier"] = (2 * d * config.n_out, config.n_out)
+    return terms
+
+
+def attention_flops(config: ModelConfig, length: int, *, matmul_only: bool = False) -> dict[str, int]:
+    """Analytical FLOPs of one ``AttentionClassifier`` forward pass, per sequence.
+
+    Convention: one multiply-add is 2 FLOPs (as ``FlopCounterMode`` counts
+    matmuls and convolutions); an add, multiply, comparison, ``exp`` or divide
+    is 1 FLOP; lookups, copies, concatenation, masking by selection and views
+    are 0. PAD positions are computed like any other (dense kernels), so the
+    count depends on ``length`` only, not on the padding.
+
+    With ``d = d_model``, ``h = n_heads``, ``k = stem_kernel``, ``C = stem_channels``, ``L = length``,
+    ``n = L + 1`` under ``pooling="cls"`` (CLS token prepended) else ``L``, and
+    ``L_s = L + 2*(k//2) - k + 1`` the stem's output length (``L`` for odd k):
+
+    ============== ======================= =====================================
+    component      matmul/conv part        elementwise part
+    ============== ======================= =====================================
+    embedding      0                       0 (lookup)
+    stem           2·d·C·k·L_s             2·C·L_s (bias, ReLU); 0 without stem;
+                   + 2·C·d·L_s if C ≠ d    + d·L_s (1x1 conv back to d, bias)
+    positional     0                       d·L (add); 0 with ``"none"``
+    qkv_projection 2·n·d·3d                3d·n (bias)
+    scores         2·n²·d  (= 2·h·n²·d/h)  n·d (scale q by 1/√(d/h)) + h·n² (mask)
+    softmax        0                       5·h·n² (max, subtract, exp, sum, divide)
+    weighted_sum   2·n²·d                  0
+    out_projection 2·n·d²                  d·n (bias)
+    pooling        0                       mean: 2·d·L + L − 1 (mask, sum, count,
+                                           divide, ≈); cls: 0 (selection)
+    classifier     2·d·n_out               n_out (bias)
+    ============== ======================= =====================================
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Model hyper-parameters.
+    length : int
+        Sequence length ``L`` (tokens per sequence, before any CLS token).
+    matmul_only : bool
+        Only the matmul/conv parts (what ``FlopCounterMode`` has formulas for).
+
+    Returns
+    -------
+    dict[str, int]
+        FLOPs per sequence for each name in :data:`COMPONENTS` and ``"total"``.
+    """
+    terms = _flop_terms(config, length)
+    flops = {
+        name: matmul if matmul_only else matmul + elementwise for name, (matmul, elementwise) in terms.items()
+    }
+    flops["total"] = sum(flops.values())
+    return flops
+
+
+# ------------------------------------------------------------------------ counted
+@contextlib.contextmanager
+def _inference(model: nn.Module, fastpath: bool | None = None) -> Iterator[None]:
+    """``model.eval()`` + ``torch.no_grad()``, optionally forcing the MHA fast path.
+
+    Restores the training flag and the global ``torch.backends.mha`` setting.
+    """
+    was_training = model.training
+    previous = torch.backends.mha.get_fastpath_enabled()
+    model.eval()
+    if fastpath is not None:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        torch.backends.mha.set_fastpath_enabled(previous)
+        model.train(was_training)
+
+
+def _forward(model: nn.Module, tokens: torch.Tensor, need_weights: bool) -> None:
+    """One forward pass; ``need_weights`` calls ``forward(tokens, return_attention=True)``."""
+    if need_weights:
+        model(tokens, return_attention=True)
+    else:
+        model(tokens)
+
+
+def _counts_by_module(
+    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
+) -> dict[str, dict[str, int]]:
+    """``FlopCounterMode.get_flop_counts()`` of one pass, with op names as strings."""
+    counter = FlopCounterMode(display=False)
+    with _inference(model, fastpath), counter:
+        _forward(model, tokens, need_weights)
+    return {
+        module: {str(op): int(value) for op, value in ops.items()}
+        for module, ops in counter.get_flop_counts().items()
+    }
+
+
+def counted_flops(
+    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
+) -> dict[str, int]:
+    """FLOPs of one inference forward pass as counted by ``FlopCounterMode``.
+
+    The pass runs in ``eval()`` mode under ``torch.no_grad()`` (the model's
+    training flag is restored afterwards). With the defaults this is exactly
+    what ``model(tokens)`` executes at inference, i.e. on CPU the fused
+    ``aten._native_multi_head_attention`` kernel, which the counter does not
+    count.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Usually an :class:`~gsattn.models.AttentionClassifier`.
+    tokens : torch.Tensor
+        ``(N, L)`` int64 token ids on the model's device.
+    fastpath : bool
+        Value of ``torch.backends.mha.set_fastpath_enabled`` during the pass
+        (restored afterwards). ``False`` forces the Python MHA path.
+    need_weights : bool
+        Call ``model(tokens, return_attention=True)``; with ``fastpath=False``
+        this makes MHA compute QKᵀ and weights·V with ``baddbmm``/``bmm``.
+
+    Returns
+    -------
+    dict[str, int]
+        ``"total"`` for the whole batch and one entry per counted op
+        (e.g. ``"aten.addmm"``).
+    """
+    per_op = _counts_by_module(model, tokens, fastpath=fastpath, need_weights=need_weights).get("Global", {})
+    return {"total": sum(per_op.values()), **per_op}
+
+
+class _OpRecorder(TorchDispatchMode):
+    """Record the ATen ops (overload packets) dispatched, in first-seen order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: dict[str, None] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.ops.setdefault(str(func.overloadpacket), None)
+        return func(*args, **(kwargs or {}))
+
+
+def dispatched_ops(
+    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
+) -> list[str]:
+    """ATen ops one inference forward pass dispatches (unique, first-seen order).
+
+    Same pass as :func:`counted_flops` with the same arguments.
+
+    Returns
+    -------
+    list[str]
+        Op names such as ``"aten._native_multi_head_attention"``.
+    """
+    recorder = _OpRecorder()
+    with _inference(model, fastpath), recorder:
+        _forward(model, tokens, need_weights)
+    return list(recorder.ops)
+
+
+def _module_total(counts: dict[str, dict[str, int]], name: str) -> dict[str, int]:
+    """Per-op counts of submodule ``name`` (keys look like ``"AttentionClassifier.stem"``)."""
+    for module, ops in counts.items():
+        if module.split(".", 1)[-1] == name and "." in module:
+            return ops
+    return {}
+
+
+def _component_counts(counts: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Attribute counted FLOPs (whole batch) to components; the rest of the attention
+    module's counts (e.g. an SDPA kernel on CUDA) go to ``"attention_other"``."""
+    attention = _module_total(counts, "attention")
+    out = dict.fromkeys(COMPONENTS, 0)
+    for component, module in _MODULE_OF.items():
+        out[component] = sum(_module_total(counts, module).values())
+    for component, op in _ATTENTION_OPS.items():
+        out[component] = attention.get(op, 0)
+    out["attention_other"] = sum(v for op, v in attention.items() if op not in _ATTENTION_OPS.values())
+    out["total"] = sum(counts.get("Global", {}).values())
+    return out
+
+
+def example_tokens(
+    batch_size: int, length: int, *, seed: int = 0, device: str | torch.device = "cpu"
+) -> torch.Tensor:
+    """Deterministic random ``(batch_size, length)`` int64 ACGT token ids (no PAD)."""
+    generator = torch.Generator().manual_seed(seed)
+    tokens = torch.randint(0, len(ALPHABET), (batch_size, length), generator=generator)
+    return tokens.to(device)
+
+
+def _describe_ops(ops: list[str]) -> str:
+    """``"aten.x (counted), aten.y (no formula)"`` for the attention-related ops in ``ops``."""
+    registry = {str(op) for op in flop_registry}
+    relevant = [
+        op
+        for op in ops
+        if "attention" in op or op in {"aten.mm", "aten.baddbmm", "aten.bmm", "aten._softmax"}
+    ]
+    return ", ".join(f"{op} ({'counted' if op in registry else 'no formula'})" for op in relevant) or "none"
+
+
+def flop_comparison(config: ModelConfig, model: nn.Module, length: int, batch_size: int = 1) -> list[dict]:
+    """Analytical matmul/conv FLOPs next to ``FlopCounterMode``'s, per sequence.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Configuration of ``model`` (used for the analytical side).
+    model : nn.Module
+        An :class:`~gsattn.models.AttentionClassifier` built from ``config``.
+    length : int
+        Sequence length ``L``.
+    batch_size : int
+        Sequences in the counted batch (counts are divided by it).
+
+    Returns
+    -------
+    list[dict]
+        One row per component of :data:`COMPONENTS`, then ``attention_other``
+        (counted attention-module FLOPs not attributable to one component, e.g.
+        an SDPA kernel) and ``total``, each with keys ``component``,
+        ``analytical`` (matmul/conv part), ``analytical_all`` (with elementwise
+        FLOPs), ``counted`` (``model(tokens)`` in eval/no-grad: the path the
+        model really uses), ``counted_unfused`` (MHA fast path off and
+        ``need_weights=True``: every matmul as ``mm``/``addmm``/``baddbmm``/``bmm``)
+        and ``note``.
+    """
+    device = next(model.parameters()).device
+    tokens = example_tokens(batch_size, length, device=device)
+    matmul = attention_flops(config, length, matmul_only=True)
+    full = attention_flops(config, length)
+    counted = _component_counts(_counts_by_module(model, tokens))
+    unfused = _component_counts(_counts_by_module(model, tokens, fastpath=False, need_weights=True))
+    forward_ops = _describe_ops(dispatched_ops(model, tokens))
+    sdpa_ops = _describe_ops(dispatched_ops(model, tokens, fastpath=False))
+    attention_note = f"forward path runs {forward_ops}"
+    rows = []
+    for component in (*COMPONENTS, "attention_other", "total"):
+        note = _NOTES.get(component, "")
+        if component in _ATTENTION_OPS or component == "softmax":
+            note = f"{note}; {attention_note}"
+        elif component == "attention_other":
+            note = "attention-module ops outside mm/addmm/baddbmm/bmm (e.g. a counted SDPA kernel)"
+        elif component == "total":
+            note = (
+                f"counted: {attention_note}; unfused need_weights=False path runs {sdpa_ops}; "
+                "softmax, ReLU, masking, bias/positional adds and pooling are never counted"
+            )
+        rows.append(
+            {
+                "component": component,
+                "analytical": matmul.get(component, 0),
+                "analytical_all": full.get(component, 0),
+                "counted": counted[component] // batch_size,
+                "counted_unfused": unfused[component] // batch_size,
+                "note": note,
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------ memory, speed
+def _peak_from_memory_events(prof: profile, device_type: torch.autograd.DeviceType) -> int:
+    """Peak of the running sum of allocation (+) / free (−) sizes, in time order."""
+    events = [
+        event
+        for event in prof.profiler.kineto_results.events()
+        if event.name() == "[memory]" and event.device_type() == device_type
+    ]
+    running = peak = 0
+    for event in sorted(events, key=lambda event: event.start_ns()):
+        running += event.nbytes()
+        peak = max(peak, running)
+    return peak
+
+
+def peak_memory_bytes(model: nn.Module, tokens: torch.Tensor) -> int:
+    """Peak tensor memory allocated during one inference forward pass, in bytes.
+
+    Measures only what the pass allocates on top of what already exists
+    (parameters, buffers, the input tokens are not included); the pass runs in
+    ``eval()`` mode under ``torch.no_grad()``.
+
+    * CUDA: ``torch.cuda.max_memory_allocated`` after
+      ``torch.cuda.reset_peak_memory_stats``, minus ``memory_allocated`` before
+      the pass (caching-allocator blocks handed to tensors; cuBLAS/cuDNN
+      workspaces outside the allocator and fragmentation are not included).
+    * CPU: ``torch.profiler.profile(activities=[CPU], profile_memory=True)``;
+      the profiler records one memory event per tensor allocation (+bytes) and
+      free (−bytes) through the c10 CPU allocator; the result is the maximum of
+      their running sum in time order. Scratch memory that kernels (oneDNN,
+      MKL, OpenMP) allocate outside the c10 allocator and allocator overhead
+      are not seen; this is not the process RSS. Reads the profiler's Kineto
+      event list (``prof.profiler.kineto_results``), a semi-private API.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Model on the same device as ``tokens``.
+    tokens : torch.Tensor
+        ``(N, L)`` int64 token ids.
+
+    Returns
+    -------
+    int
+        Peak bytes.
+    """
+    device = tokens.device
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        with _inference(model):
+            model(tokens)
+        torch.cuda.synchronize(device)
+        return int(torch.cuda.max_memory_allocated(device) - before)
+    if device.type != "cpu":
+        raise ValueError(f"peak memory is only measured on cpu or cuda, not {device.type}")
+    with _inference(model), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        model(tokens)
+    return _peak_from_memory_events(prof, torch.autograd.DeviceType.CPU)
+
+
+def _synchronize(device: torch.device) -> None:
+    """Wait for queued CUDA work (no-op on CPU)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def throughput(
+    model: nn.Module, tokens: torch.Tensor, warmup: int = 3, repeats: int = 10
+) -> dict[str, float]:
+    """Wall-clock inference speed on one batch.
+
+    ``warmup`` untimed passes, then ``repeats`` passes each timed with
+    ``time.perf_counter`` (``eval()``, ``torch.no_grad()``, CUDA synchronised
+    before and after each timed pass on GPU).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Model on the same device as ``tokens``.
+    tokens : torch.Tensor
+        ``(N, L)`` int64 token ids.
+    warmup : int
+        Untimed passes first.
+    repeats : int
+        Timed passes (>= 1).
+
+    Returns
+    -------
+    dict[str, float]
+        ``median_s`` and ``iqr_s`` (seconds per batch; IQR = 75th − 25th
+        percentile), ``sequences_per_second`` (``N / median_s``),
+        ``batch_size``, ``warmup``, ``repeats``.
+    """
+    if repeats < 1 or warmup < 0:
+        raise ValueError(f"need repeats >= 1 and warmup >= 0, got {repeats} and {warmup}")
+    times = []
+    with _inference(model):
+        for _ in range(warmup):
+            model(tokens)
+        for _ in range(repeats):
+            _synchronize(tokens.device)
+            start = time.perf_counter()
+            model(tokens)
+            _synchronize(tokens.device)
+            times.append(time.perf_counter() - start)
+    q1, median, q3 = np.percentile(times, [25, 50, 75])
+    return {
+        "median_s": float(median),
+        "iqr_s": float(q3 - q1),
+        "sequences_per_second": float(tokens.shape[0] / median),
+        "batch_size": float(tokens.shape[0]),
+        "warmup": float(warmup),
+        "repeats": float(repeats),
+    }
+
+
+# ------------------------------------------------------------------------ summary
+def _row(metric: str, value: float, unit: str, method: str) -> dict:
+    return {"metric": metric, "value": value, "unit": unit, "method": method}
+
+
+def profile_model(
+    model: nn.Module,
+    config: ModelConfig,
+    length: int,
+    batch_size: int,
+    device: str | torch.device,
+    warmup: int = 3,
+    repeats: int = 10,
+) -> list[dict]:
+    """All compute metrics of ``model`` at one length and batch size.
+
+    ``model`` is moved to ``device`` (in place). Inputs are
+    :func:`example_tokens` (seeded, no PAD). Every row but the timing rows is
+    deterministic for a given model, config, length, batch size and device.
+
+    Parameters
+    ----------
+    model : nn.Module
+        An :class:`~gsattn.models.AttentionClassifier`.
+    config : ModelConfig
+        Its configuration (analytical FLOPs).
+    length : int
+        Sequence length ``L``.
+    batch_size : int
+        Sequences per batch for counting, memory and timing.
+    device : str or torch.device
+        ``"cpu"`` or ``"cuda[:i]"``.
+    warmup, repeats : int
+        Untimed and timed passes of :func:`throughput`.
+
+    Returns
+    -------
+    list[dict]
+        Rows with keys ``metric``, ``value``, ``unit``, ``method``.
+    """
+    if getattr(model, "config", config) != config:
+        log.warning("profile_model: config %s differs from model.config %s", config, model.config)
+    device = torch.device(device)
+    model.to(device)
+    tokens = example_tokens(batch_size, length, device=device)
+    full = attention_flops(config, length)
+    matmul = attention_flops(config, length, matmul_only=True)
+    counted = counted_flops(model, tokens)
+    unfused = counted_flops(model, tokens, fastpath=False, need_weights=True)
+    per_seq = "FLOP/sequence"
+    rows = [
+        _row("parameters", count_parameters(model), "count", "gsattn.models.count_parameters (trainable)"),
+        _row("flops_analytical", full["total"], per_seq, "attention_flops: closed form, 1 multiply-add = 2"),
+        *(
+            _row(f"flops_analytical_{name}", full[name], per_seq, "attention_flops component")
+            for name in COMPONENTS
+        ),
+        _row("flops_analytical_matmul", matmul["total"], per_seq, "attention_flops(matmul_only=True)"),
+        _row(
+            "flops_counted",
+            counted["total"] // batch_size,
+            per_seq,
+            "FlopCounterMode on model(tokens), eval + no_grad (MHA fast path as configured)",
+        ),
+        _row(
+            "flops_counted_unfused",
+            unfused["total"] // batch_size,
+            per_seq,
+            "FlopCounterMode, MHA fast path off, need_weights=True (all matmuls visible)",
+        ),
+        _row(
+            "peak_memory",
+            peak_memory_bytes(model, tokens),
+            "bytes",
+            "cuda max_memory_allocated delta"
+            if device.type == "cuda"
+            else "profiler memory events, peak running sum",
+        ),
+    ]
+    timing = throughput(model, tokens, warmup=warmup, repeats=repeats)
+    threads = f"torch threads={torch.get_num_threads()}" if device.type == "cpu" else device.type
+    passes = f"{int(timing['warmup'])} warm-up, {int(timing['repeats'])} repeats"
+    method = f"perf_counter, eval + no_grad, {passes}, {threads}"
+    rows += [
+        _row("time_per_batch_median", timing["median_s"], "s", method),
+        _row("time_per_batch_iqr", timing["iqr_s"], "s", method),
+        _row("throughput", timing["sequences_per_second"], "sequences/s", method),
+    ]
+    log.info("profiled %s at L=%d, batch %d on %s", config, length, batch_size, device)
+    return rows

@@ -1,0 +1,109 @@
+"""Figures of the workflow (matplotlib, Agg backend, PNG)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+ROLE_COLOURS = {"predictive": "tab:red", "known": "tab:red", "decoy": "tab:grey"}
+
+
+def _shade_sites(ax, motif_row: np.ndarray, roles: Sequence[str], offset: int = 0) -> None:
+    """Shade the ``(L,)`` motif-index runs of one sequence on ``ax`` (x = position + offset)."""
+    pos = 0
+    while pos < motif_row.shape[0]:
+        if motif_row[pos] < 0:
+            pos += 1
+            continue
+        end = pos
+        while end < motif_row.shape[0] and motif_row[end] == motif_row[pos]:
+            end += 1
+        colour = ROLE_COLOURS.get(roles[motif_row[pos]], "tab:red")
+        ax.axvspan(pos + offset - 0.5, end + offset - 0.5, color=colour, alpha=0.25, lw=0)
+        pos = end
+
+
+def attention_maps_figure(
+    maps: np.ndarray,
+    received: np.ndarray,
+    motif_index: np.ndarray,
+    roles: Sequence[str],
+    titles: Sequence[str],
+    path: str,
+) -> None:
+    """Attention heat maps of example sequences with their planted sites.
+
+    Parameters
+    ----------
+    maps : numpy.ndarray
+        ``(S, L', L')`` attention maps averaged over heads (rows: queries).
+    received : numpy.ndarray
+        ``(S, L)`` attention received per position (mean over heads).
+    motif_index : numpy.ndarray
+        ``(S, L)`` motif index per position (-1: background).
+    """
+    n = maps.shape[0]
+    fig, axes = plt.subplots(2, n, figsize=(3.2 * n, 5.6), squeeze=False, height_ratios=[1, 3])
+    offset = maps.shape[-1] - received.shape[-1]  # 1 with a CLS token
+    for j in range(n):
+        top, heat = axes[0, j], axes[1, j]
+        top.plot(np.arange(received.shape[1]) + offset, received[j], lw=0.8, color="black")
+        _shade_sites(top, motif_index[j], roles, offset)
+        top.set_title(titles[j], fontsize=8)
+        top.set_xlim(-0.5, maps.shape[-1] - 0.5)
+        top.set_ylabel("received" if j == 0 else "")
+        heat.imshow(maps[j], aspect="auto", cmap="viridis", interpolation="nearest")
+        _shade_sites(heat, motif_index[j], roles, offset)
+        heat.set_xlabel("key position")
+        heat.set_ylabel("query position" if j == 0 else "")
+    fig.suptitle(
+        "Attention (mean over heads); shaded: planted sites (red predictive, grey decoy)", fontsize=9
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def motif_centred_profile(
+    scores: np.ndarray, motif_index: np.ndarray, lengths: np.ndarray, motif_ids: Sequence[int], flank: int
+) -> tuple[np.ndarray, int]:
+    """Mean of ``(N, L)`` scores × L (1 = uniform) at offsets −flank..flank around the
+    centres of sites of ``motif_ids``; returns ``(2·flank+1,)`` profile and the site count."""
+    total, count, n_sites = np.zeros(2 * flank + 1), np.zeros(2 * flank + 1), 0
+    for i in range(scores.shape[0]):
+        norm = scores[i, : lengths[i]] * lengths[i] / max(scores[i, : lengths[i]].sum(), 1e-12)
+        row = motif_index[i, : lengths[i]]
+        starts = np.flatnonzero(np.isin(row, motif_ids) & (np.r_[-1, row[:-1]] != row))
+        for start in starts:
+            end = start
+            while end < row.shape[0] and row[end] == row[start]:
+                end += 1
+            centre = (start + end - 1) // 2
+            lo, hi = max(0, centre - flank), min(row.shape[0], centre + flank + 1)
+            total[lo - centre + flank : hi - centre + flank] += norm[lo:hi]
+            count[lo - centre + flank : hi - centre + flank] += 1
+            n_sites += 1
+    with np.errstate(invalid="ignore"):
+        return total / count, n_sites
+
+
+def meta_profile_figure(profiles: dict[str, dict[str, np.ndarray]], flank: int, path: str) -> None:
+    """Lines of motif-centred profiles: ``profiles[panel][line] = (2·flank+1,)``."""
+    fig, axes = plt.subplots(1, len(profiles), figsize=(4 * len(profiles), 3.2), squeeze=False, sharey=True)
+    x = np.arange(-flank, flank + 1)
+    for ax, (panel, lines) in zip(axes[0], profiles.items(), strict=True):
+        for name, values in lines.items():
+            ax.plot(x, values, label=name, lw=1.2)
+        ax.axhline(1.0, color="black", lw=0.6, ls="--")
+        ax.set_title(panel, fontsize=9)
+        ax.set_xlabel("offset from motif centre (bp)")
+    axes[0, 0].set_ylabel("mean score × L (1 = uniform)")
+    axes[0, -1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

@@ -1,0 +1,617 @@
+"""Motif recovery: how well per-position scores pick out the planted motif sites.
+
+Every function takes ``(N, L)`` per-position scores (attention received, or
+gradient x input saliency) and the ground truth of ``encoded.npz``
+(:mod:`gsattn.datasets`): ``motif_index`` (``-1`` = background or padding),
+``lengths`` (positions ``>= length`` are PAD and never used) and
+``motif_roles``.
+
+Scoring protocol (Koo & Ploenzke 2021): a position is *scored* when it lies in a
+site of the motifs under study (a *positive*) or in true background (no site of
+any motif). Positions in sites of other motifs (e.g. decoys when recovering the
+predictive motifs) are left out, so a model is neither rewarded nor punished
+for attending to them. :func:`topk_hits` is the exception: it ranks every valid
+position, as a reader of the top-k positions would.
+
+Per-sequence metrics are NaN where undefined; :func:`summarize_recovery` turns
+them into long-format rows (mean, spread, confidence interval, chance level
+and a one-sided p-value) per role, motif and class subset.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from math import nan
+
+import numpy as np
+from scipy import stats
+
+from gsattn.motifs import ROLES
+
+log = logging.getLogger(__name__)
+
+SUBSETS = ("all", "class0", "class1")
+ROW_KEYS = (
+    "group",
+    "subset",
+    "motif",
+    "role",
+    "metric",
+    "n",
+    "mean",
+    "sd",
+    "ci_low",
+    "ci_high",
+    "chance",
+    "p_value",
+)
+CI_LEVEL = 0.95
+
+
+# --------------------------------------------------------------------------- validation
+def _check_2d(name: str, array: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (N, L), got shape {array.shape}")
+    if shape is not None and array.shape != shape:
+        raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
+    return array
+
+
+def _check_mask(name: str, mask: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    mask = _check_2d(name, mask, shape)
+    if mask.dtype != bool:
+        raise ValueError(f"{name} must be a boolean array, got dtype {mask.dtype}")
+    return mask
+
+
+def _check_scores(scores: np.ndarray, shape: tuple[int, ...], used: np.ndarray) -> np.ndarray:
+    """Scores as float64; they must be finite wherever ``used``."""
+    scores = _check_2d("scores", scores, shape)
+    if not np.issubdtype(scores.dtype, np.number) or np.iscomplexobj(scores):
+        raise ValueError(f"scores must be real numbers, got dtype {scores.dtype}")
+    scores = scores.astype(np.float64)
+    if not np.isfinite(scores[used]).all():
+        raise ValueError("scores must be finite on every scored/valid position")
+    return scores
+
+
+def valid_positions(lengths: np.ndarray, length: int) -> np.ndarray:
+    """Mask of unpadded positions.
+
+    Parameters
+    ----------
+    lengths : numpy.ndarray
+        ``(N,)`` unpadded sequence lengths, each in ``[0, length]``.
+    length : int
+        Padded length ``L``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, L)`` bool, True where ``position < lengths[i]``.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(f"lengths must be a 1-D integer array, got {lengths.dtype} {lengths.shape}")
+    if (lengths < 0).any() or (lengths > length).any():
+        raise ValueError(f"lengths must lie in [0, {length}]")
+    return np.arange(length)[None, :] < lengths[:, None]
+
+
+# --------------------------------------------------------------------------- position sets
+def position_sets(
+    motif_index: np.ndarray,
+    lengths: np.ndarray,
+    motif_roles: Sequence[str] | np.ndarray,
+    role: str = "predictive",
+    motif: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positive and scored positions for one role (or one motif).
+
+    Parameters
+    ----------
+    motif_index : numpy.ndarray
+        ``(N, L)`` integer index into the motif table of the site covering each
+        position, ``-1`` for background and padding.
+    lengths : numpy.ndarray
+        ``(N,)`` unpadded lengths; positions ``>= lengths[i]`` are never used.
+    motif_roles : sequence of str
+        ``(M,)`` role of each motif (one of ``predictive``, ``decoy``, ``known``).
+    role : str
+        Role whose sites are the positives. Not used when ``motif`` is given.
+    motif : int, optional
+        Index of a single motif whose sites are the positives.
+
+    Returns
+    -------
+    positive : numpy.ndarray
+        ``(N, L)`` bool, valid positions inside a site of the chosen motifs.
+    scored : numpy.ndarray
+        ``(N, L)`` bool, ``positive`` or true background (valid and in no site
+        of any motif). Sites of other motifs are excluded.
+    """
+    motif_index = _check_2d("motif_index", motif_index)
+    if not np.issubdtype(motif_index.dtype, np.integer):
+        raise ValueError(f"motif_index must be integer, got dtype {motif_index.dtype}")
+    roles = np.asarray(motif_roles, dtype=str)
+    if roles.ndim != 1:
+        raise ValueError("motif_roles must be 1-D")
+    n_motifs = roles.shape[0]
+    if motif_index.size and (motif_index.min() < -1 or motif_index.max() >= n_motifs):
+        raise ValueError(f"motif_index values must lie in [-1, {n_motifs - 1}]")
+    valid = valid_positions(lengths, motif_index.shape[1])
+    if valid.shape != motif_index.shape:
+        raise ValueError("lengths and motif_index disagree on the number of sequences")
+    if motif is None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+        chosen = np.flatnonzero(roles == role)
+    else:
+        if not 0 <= int(motif) < n_motifs:
+            raise ValueError(f"motif must lie in [0, {n_motifs - 1}], got {motif}")
+        chosen = np.array([int(motif)])
+    positive = np.isin(motif_index, chosen) & valid
+    scored = positive | ((motif_index == -1) & valid)
+    return positive, scored
+
+
+# --------------------------------------------------------------------------- ranking metrics
+def _masked_ranks(values: np.ndarray, mask: np.ndarray, method: str) -> np.ndarray:
+    """Row-wise ascending ranks of ``values`` among the masked positions only.
+
+    Unmasked entries become ``+inf``, so they rank above every masked value and
+    leave the masked ranks unchanged.
+    """
+    return stats.rankdata(np.where(mask, values, np.inf), method=method, axis=1)
+
+
+def per_sequence_auc(
+    scores: np.ndarray, positive: np.ndarray, scored: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sequence AUROC and AUPRC of the scores on the scored positions.
+
+    Rank based and vectorised; equal to ``sklearn.metrics.roc_auc_score`` and
+    ``average_precision_score`` per row (ties are handled the same way: tied
+    scores form one threshold).
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        ``(N, L)`` real scores; must be finite on scored positions.
+    positive : numpy.ndarray
+        ``(N, L)`` bool, positives; must be a subset of ``scored``.
+    scored : numpy.ndarray
+        ``(N, L)`` bool, positions that take part.
+
+    Returns
+    -------
+    auroc : numpy.ndarray
+        ``(N,)`` float64, NaN where a row has no positive or no negative.
+    auprc : numpy.ndarray
+        ``(N,)`` float64 average precision, NaN where AUROC is.
+    """
+    scored = _check_mask("scored", scored)
+    positive = _check_mask("positive", positive, scored.shape)
+    if (positive & ~scored).any():
+        raise ValueError("positive positions must be a subset of scored positions")
+    scores = _check_scores(scores, scored.shape, scored)
+    n_pos = positive.sum(axis=1)
+    n_scored = scored.sum(axis=1)
+    n_neg = n_scored - n_pos
+    defined = (n_pos > 0) & (n_neg > 0)
+
+    avg_rank = _masked_ranks(scores, scored, "average")
+    rank_sum = np.where(positive, avg_rank, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auroc = (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
+
+    # precision at each positive's own threshold: #positives >= s / #scored >= s
+    n_ge_all = n_scored[:, None] - _masked_ranks(scores, scored, "min") + 1
+    n_ge_pos = n_pos[:, None] - _masked_ranks(scores, positive, "min") + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(positive, n_ge_pos / n_ge_all, 0.0)
+        auprc = precision.sum(axis=1) / n_pos
+    return np.where(defined, auroc, np.nan), np.where(defined, auprc, np.nan)
+
+
+def enrichment(scores: np.ndarray, positive: np.ndarray, scored: np.ndarray) -> np.ndarray:
+    """Share of score mass on positives relative to their share of positions.
+
+    ``(sum over positives / sum over scored) / (n positives / n scored)``; 1 is
+    chance, larger means the scores concentrate on the motif sites. Scores must
+    be non-negative (attention weights); for signed saliency pass absolute
+    values.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        ``(N, L)`` non-negative scores, finite on scored positions.
+    positive : numpy.ndarray
+        ``(N, L)`` bool, subset of ``scored``.
+    scored : numpy.ndarray
+        ``(N, L)`` bool.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` float64, NaN where a row has no positive or no scored score mass.
+    """
+    scored = _check_mask("scored", scored)
+    positive = _check_mask("positive", positive, scored.shape)
+    if (positive & ~scored).any():
+        raise ValueError("positive positions must be a subset of scored positions")
+    scores = _check_scores(scores, scored.shape, scored)
+    if (scores[scored] < 0).any():
+        raise ValueError("enrichment needs non-negative scores; pass absolute values for signed saliency")
+    mass_pos = np.where(positive, scores, 0.0).sum(axis=1)
+    mass_all = np.where(scored, scores, 0.0).sum(axis=1)
+    n_pos = positive.sum(axis=1)
+    n_scored = scored.sum(axis=1)
+    defined = (n_pos > 0) & (mass_all > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = (mass_pos / mass_all) / (n_pos / n_scored)
+    return np.where(defined, value, np.nan)
+
+
+# --------------------------------------------------------------------------- top-k hits
+def dilate(mask: np.ndarray, tolerance: int) -> np.ndarray:
+    """Positions within ``tolerance`` positions of a True entry, per row.
+
+    Parameters
+    ----------
+    mask : numpy.ndarray
+        ``(N, L)`` bool.
+    tolerance : int
+        Non-negative half-width in positions.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, L)`` bool.
+    """
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    if tolerance == 0:
+        return mask.copy()
+    n_seq, length = mask.shape
+    cumulative = np.zeros((n_seq, length + 1), dtype=np.int64)
+    np.cumsum(mask, axis=1, out=cumulative[:, 1:])
+    pos = np.arange(length)
+    hi = np.minimum(pos + tolerance + 1, length)
+    lo = np.maximum(pos - tolerance, 0)
+    return (cumulative[:, hi] - cumulative[:, lo]) > 0
+
+
+def topk_hits(
+    scores: np.ndarray, positive: np.ndarray, valid: np.ndarray, k: int, tolerance: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether any of the k top-scoring valid positions is (near) a positive.
+
+    Ties are broken towards the earlier position (stable sort). When a row has
+    fewer than ``k`` valid positions, all of them are taken.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        ``(N, L)`` real scores, finite on valid positions.
+    positive : numpy.ndarray
+        ``(N, L)`` bool, subset of ``valid``.
+    valid : numpy.ndarray
+        ``(N, L)`` bool, unpadded positions (``position < length``).
+    k : int
+        Number of top positions, ``>= 1``.
+    tolerance : int
+        A top position counts as a hit when it lies within ``tolerance``
+        positions of a positive.
+
+    Returns
+    -------
+    hits : numpy.ndarray
+        ``(N,)`` bool; False for rows without positives.
+    chance : numpy.ndarray
+        ``(N,)`` float64 probability of a hit for ``k`` distinct valid positions
+        drawn uniformly at random, ``1 - C(n - m, k) / C(n, k)`` with ``n``
+        valid positions of which ``m`` are hits; NaN for rows without positives.
+    """
+    valid = _check_mask("valid", valid)
+    positive = _check_mask("positive", positive, valid.shape)
+    if (positive & ~valid).any():
+        raise ValueError("positive positions must be a subset of valid positions")
+    if int(k) != k or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k}")
+    if int(tolerance) != tolerance or tolerance < 0:
+        raise ValueError(f"tolerance must be a non-negative integer, got {tolerance}")
+    k, tolerance = int(k), int(tolerance)
+    scores = _check_scores(scores, valid.shape, valid)
+
+    target = dilate(positive, tolerance) & valid
+    n_valid = valid.sum(axis=1)
+    k_eff = np.minimum(k, n_valid)
+    order = np.argsort(np.where(valid, -scores, np.inf), axis=1, kind="stable")[:, :k]
+    taken = np.arange(order.shape[1])[None, :] < k_eff[:, None]
+    hit_at = np.take_along_axis(target, order, axis=1) & taken
+    has_pos = positive.any(axis=1)
+    hits = hit_at.any(axis=1) & has_pos
+
+    n_target = target.sum(axis=1)
+    chance = np.full(valid.shape[0], np.nan)
+    rows = np.flatnonzero(has_pos)
+    # P(at least one of k draws without replacement lands on one of m targets)
+    chance[rows] = stats.hypergeom.sf(0, n_valid[rows], n_target[rows], k_eff[rows])
+    return hits, chance
+
+
+# --------------------------------------------------------------------------- hit-rate test
+def poisson_binomial_pmf(probabilities: np.ndarray) -> np.ndarray:
+    """Distribution of the number of successes of independent Bernoulli trials.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray
+        ``(n,)`` success probabilities in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` float64, ``pmf[j] = P(X = j)``.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 1:
+        raise ValueError("probabilities must be 1-D")
+    if not np.isfinite(probabilities).all() or (probabilities < 0).any() or (probabilities > 1).any():
+        raise ValueError("probabilities must lie in [0, 1]")
+    pmf = np.zeros(probabilities.size + 1)
+    pmf[0] = 1.0
+    for i, p in enumerate(probabilities):
+        head = pmf[: i + 2].copy()
+        pmf[: i + 2] *= 1.0 - p
+        pmf[1 : i + 2] += head[: i + 1] * p
+    return pmf
+
+
+def hit_rate_test(hits: np.ndarray, chance: np.ndarray) -> dict:
+    """One-sided test that more sequences are hit than their chance rates predict.
+
+    The null number of hits is Poisson-binomial (one Bernoulli trial per
+    sequence with its own chance rate); the p-value is the exact tail
+    ``P(X >= observed)``, by dynamic programming. Sequences with NaN chance are
+    left out.
+
+    Parameters
+    ----------
+    hits : numpy.ndarray
+        ``(N,)`` bool.
+    chance : numpy.ndarray
+        ``(N,)`` chance rates in ``[0, 1]`` or NaN.
+
+    Returns
+    -------
+    dict
+        ``observed`` (int hits), ``expected`` (float sum of chance rates),
+        ``n`` (int sequences used), ``p_value`` (float, NaN when ``n == 0``)
+        and ``method``.
+    """
+    hits = np.asarray(hits)
+    chance = np.asarray(chance, dtype=np.float64)
+    if hits.ndim != 1 or chance.shape != hits.shape:
+        raise ValueError(f"hits and chance must be 1-D of equal length, got {hits.shape} and {chance.shape}")
+    if hits.dtype != bool:
+        raise ValueError(f"hits must be boolean, got dtype {hits.dtype}")
+    used = ~np.isnan(chance)
+    probabilities = chance[used]
+    observed = int(hits[used].sum())
+    n = int(used.sum())
+    if n == 0:
+        p_value = float("nan")
+    else:
+        tail = poisson_binomial_pmf(probabilities)[observed:].sum()
+        p_value = float(min(max(tail, 0.0), 1.0))
+    return {
+        "observed": observed,
+        "expected": float(probabilities.sum()),
+        "n": n,
+        "p_value": p_value,
+        "method": "poisson-binomial exact, one-sided",
+    }
+
+
+# --------------------------------------------------------------------------- summaries
+def mean_ci(values: np.ndarray, level: float = CI_LEVEL) -> dict:
+    """Mean, sample SD and t confidence interval of the finite values.
+
+    Returns
+    -------
+    dict
+        ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``; spread and interval
+        are NaN for fewer than two values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    if n == 0:
+        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
+    mean = float(values.mean())
+    if n < 2:
+        return {"n": 1, "mean": mean, "sd": nan, "ci_low": nan, "ci_high": nan}
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / np.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": float(mean - half), "ci_high": float(mean + half)}
+
+
+def proportion_ci(hits: np.ndarray, level: float = CI_LEVEL) -> dict:
+    """Hit rate, SD of the hit indicator and Clopper-Pearson interval."""
+    hits = np.asarray(hits, dtype=bool)
+    n = int(hits.size)
+    if n == 0:
+        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
+    interval = stats.binomtest(int(hits.sum()), n).proportion_ci(level, method="exact")
+    sd = float(hits.std(ddof=1)) if n > 1 else nan
+    return {
+        "n": n,
+        "mean": float(hits.mean()),
+        "sd": sd,
+        "ci_low": float(interval.low),
+        "ci_high": float(interval.high),
+    }
+
+
+def wilcoxon_greater(differences: np.ndarray) -> float:
+    """One-sided Wilcoxon signed-rank p-value that the differences exceed 0.
+
+    NaN when there is no non-zero difference to rank.
+    """
+    differences = np.asarray(differences, dtype=np.float64)
+    differences = differences[np.isfinite(differences)]
+    if not (differences != 0).any():
+        return float("nan")
+    return float(stats.wilcoxon(differences, alternative="greater").pvalue)
+
+
+def _subset_masks(labels: np.ndarray) -> dict[str, np.ndarray]:
+    return {"all": np.ones(labels.shape, dtype=bool), "class0": labels == 0, "class1": labels == 1}
+
+
+def _motif_metrics(
+    scores: np.ndarray,
+    positive: np.ndarray,
+    scored: np.ndarray,
+    valid: np.ndarray,
+    k_values: Sequence[int],
+    tolerance: int,
+) -> dict:
+    """Per-sequence metrics for one position set; all arrays are ``(N,)``."""
+    auroc, auprc = per_sequence_auc(scores, positive, scored)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prevalence = positive.sum(axis=1) / scored.sum(axis=1)
+    top = {k: topk_hits(scores, positive, valid, k, tolerance) for k in k_values}
+    return {
+        "has_pos": positive.any(axis=1),
+        "auroc": auroc,
+        "auprc": auprc,
+        "prevalence": prevalence,
+        "enrichment": enrichment(scores, positive, scored),
+        "top": top,
+    }
+
+
+def _rows_for_subset(metrics: dict, select: np.ndarray, key: dict) -> list[dict]:
+    """Summary rows of one (role, motif, subset); rows with n = 0 are left out."""
+    auroc = metrics["auroc"][select]
+    defined = select & np.isfinite(metrics["auprc"])
+    prevalence = float(np.mean(metrics["prevalence"][defined])) if defined.any() else np.nan
+    entries = [
+        ("auroc", mean_ci(auroc), 0.5, wilcoxon_greater(auroc - 0.5)),
+        ("auprc", mean_ci(metrics["auprc"][select]), prevalence, np.nan),
+        ("enrichment", mean_ci(metrics["enrichment"][select]), 1.0, np.nan),
+    ]
+    for k, (hits, chance) in metrics["top"].items():
+        used = select & ~np.isnan(chance)
+        test = hit_rate_test(hits[used], chance[used])
+        expected = test["expected"] / test["n"] if test["n"] else np.nan
+        entries.append((f"top{k}", proportion_ci(hits[used]), expected, test["p_value"]))
+    rows = []
+    for metric, summary, chance, p_value in entries:
+        if summary["n"] == 0:
+            continue
+        rows.append({**key, "metric": metric, **summary, "chance": float(chance), "p_value": float(p_value)})
+    return rows
+
+
+def summarize_recovery(
+    scores: np.ndarray,
+    motif_index: np.ndarray,
+    lengths: np.ndarray,
+    labels: np.ndarray,
+    motif_labels: Sequence[str] | np.ndarray,
+    motif_roles: Sequence[str] | np.ndarray,
+    k_values: Sequence[int] = (1, 5),
+    tolerance: int = 0,
+) -> list[dict]:
+    """Long-format motif-recovery summary per role, motif and class subset.
+
+    For each role present (``predictive`` and ``known`` in group
+    ``recovery``, ``decoy`` in group ``decoy``), for the union of its motifs
+    (``motif = "all"``) and each motif on its own, and for the subsets
+    ``all``, ``class0`` and ``class1``, one row per metric:
+
+    ``auroc``
+        mean per-sequence AUROC, t CI, chance 0.5, one-sided Wilcoxon
+        signed-rank p-value that AUROC > 0.5.
+    ``auprc``
+        mean per-sequence average precision, t CI, chance = mean positive
+        fraction among scored positions (approximate baseline), no p-value.
+    ``enrichment``
+        mean per-sequence enrichment, t CI, chance 1, no p-value.
+    ``top{k}``
+        hit rate of the k best positions (within ``tolerance``), Clopper-Pearson
+        CI, chance = mean per-sequence chance rate, exact Poisson-binomial
+        p-value (:func:`hit_rate_test`).
+
+    Sequences without positives for a set are skipped (``n`` counts the rest);
+    rows with ``n == 0`` are left out. The caller adds model, seed or head
+    columns.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        ``(N, L)`` non-negative scores, finite on valid positions (pass absolute
+        values of signed saliency).
+    motif_index : numpy.ndarray
+        ``(N, L)`` int motif index, ``-1`` for background and padding.
+    lengths : numpy.ndarray
+        ``(N,)`` unpadded lengths.
+    labels : numpy.ndarray
+        ``(N,)`` binary classes (0/1).
+    motif_labels, motif_roles : sequence of str
+        ``(M,)`` motif names and roles.
+    k_values : sequence of int
+        Top-k sizes (duplicates dropped).
+    tolerance : int
+        Tolerance of the top-k hits, in positions.
+
+    Returns
+    -------
+    list of dict
+        Rows with keys :data:`ROW_KEYS`.
+    """
+    motif_index = _check_2d("motif_index", motif_index)
+    shape = motif_index.shape
+    labels = np.asarray(labels)
+    if labels.shape != (shape[0],):
+        raise ValueError(f"labels must have shape ({shape[0]},), got {labels.shape}")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError("labels must be binary (0/1)")
+    names = np.asarray(motif_labels, dtype=str)
+    roles = np.asarray(motif_roles, dtype=str)
+    if names.ndim != 1 or names.shape != roles.shape:
+        raise ValueError("motif_labels and motif_roles must be 1-D of equal length")
+    unknown = sorted(set(roles.tolist()) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown motif roles {unknown}; expected {ROLES}")
+    k_values = sorted({int(k) for k in k_values})
+    if not k_values or k_values[0] < 1:
+        raise ValueError("k_values must be positive integers")
+    valid = valid_positions(lengths, shape[1])
+    if valid.shape != shape:
+        raise ValueError("lengths and motif_index disagree on the number of sequences")
+    scores = _check_scores(scores, shape, valid)
+    subsets = _subset_masks(labels)
+
+    rows: list[dict] = []
+    for role in ROLES:
+        members = np.flatnonzero(roles == role)
+        if members.size == 0:
+            continue
+        group = "decoy" if role == "decoy" else "recovery"
+        targets = [("all", None)] + [(str(names[j]), int(j)) for j in members]
+        for motif_name, motif in targets:
+            positive, scored = position_sets(motif_index, lengths, roles, role=role, motif=motif)
+            metrics = _motif_metrics(scores, positive, scored, valid, k_values, tolerance)
+            for subset in SUBSETS:
+                select = subsets[subset] & metrics["has_pos"]
+                key = {"group": group, "subset": subset, "motif": motif_name, "role": role}
+                rows.extend(_rows_for_subset(metrics, select, key))
+    log.info("motif recovery: %d summary rows from %d sequences", len(rows), shape[0])
+    return [{name: row[name] for name in ROW_KEYS} for row in rows]

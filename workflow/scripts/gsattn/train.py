@@ -1,0 +1,200 @@
+"""Training loop, prediction and test metrics for token-input models.
+
+Deterministic on CPU for a given seed: ``torch.manual_seed``, deterministic
+algorithms, a seeded shuffling generator and a fixed thread count. CUDA is
+used when available (``device="auto"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+
+TASKS = ("binary", "regression")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (schema defaults)."""
+
+    task: str = "binary"
+    batch_size: int = 64
+    learning_rate: float = 3e-3
+    weight_decay: float = 0.0
+    max_epochs: int = 40
+    patience: int = 8
+    lr_patience: int = 3
+    lr_factor: float = 0.5
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def set_determinism(seed: int, threads: int) -> None:
+    """Seed torch and NumPy, fix the thread count and ask for deterministic kernels."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    torch.set_num_threads(max(1, threads))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` → CUDA when available, else CPU."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+@dataclass
+class Split:
+    """Tensors of one split: ``tokens`` (N, L) int64, ``targets`` (N,) float32."""
+
+    tokens: torch.Tensor
+    targets: torch.Tensor
+    index: np.ndarray
+
+
+def load_split(arrays: dict[str, np.ndarray], split: str, task: str, scale=(0.0, 1.0)) -> Split:
+    """Select one split of ``encoded.npz`` arrays; regression targets are
+    standardised with ``scale = (mean, sd)`` of the training strength."""
+    index = np.flatnonzero(arrays["split"] == split)
+    tokens = torch.from_numpy(arrays["tokens"][index].astype(np.int64))
+    if task == "binary":
+        targets = arrays["labels"][index].astype(np.float32)
+    else:
+        targets = ((arrays["strength"][index] - scale[0]) / scale[1]).astype(np.float32)
+        if not np.isfinite(targets).all():
+            raise ValueError("regression needs a finite 'strength' for every sequence")
+    return Split(tokens, torch.from_numpy(targets), index)
+
+
+def strength_scale(arrays: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Mean and SD of the training-split strength (for standardising targets)."""
+    train = arrays["strength"][arrays["split"] == "train"]
+    return float(np.nanmean(train)), float(np.nanstd(train) or 1.0)
+
+
+def loss_fn(task: str):
+    """BCE-with-logits for ``binary``, MSE for ``regression``."""
+    return F.binary_cross_entropy_with_logits if task == "binary" else F.mse_loss
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator | None):
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+@torch.no_grad()
+def predict(model: nn.Module, tokens: torch.Tensor, batch_size: int = 256, device=None) -> np.ndarray:
+    """Model outputs ``(N,)`` (first output column) in eval mode."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    out = [
+        model(tokens[idx].to(device))[:, 0].float().cpu() for idx in _batches(len(tokens), batch_size, None)
+    ]
+    return torch.cat(out).numpy()
+
+
+def _epoch(model, data: Split, cfg: TrainConfig, optimizer, generator, device) -> float:
+    model.train()
+    criterion, total = loss_fn(cfg.task), 0.0
+    for idx in _batches(len(data.tokens), cfg.batch_size, generator):
+        optimizer.zero_grad()
+        out = model(data.tokens[idx].to(device))[:, 0]
+        loss = criterion(out, data.targets[idx].to(device))
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(idx)
+    return total / len(data.tokens)
+
+
+def fit(
+    model: nn.Module,
+    train: Split,
+    val: Split,
+    cfg: TrainConfig,
+    seed: int,
+    optimizer: torch.optim.Optimizer | None = None,
+    device: torch.device | None = None,
+) -> tuple[list[dict], dict]:
+    """Train with early stopping on the validation loss; the learning rate is
+    multiplied by ``lr_factor`` after ``lr_patience`` epochs without improvement.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer, optional
+        Defaults to Adam(lr, weight_decay); pass one with parameter groups for
+        differential learning rates.
+
+    Returns
+    -------
+    history : list of dict
+        Per epoch: epoch, train_loss, val_loss, val_metric, seconds, best.
+    best_state : dict
+        ``state_dict`` of the epoch with the lowest validation loss.
+    """
+    device = device or torch.device("cpu")
+    model.to(device)
+    optimizer = optimizer or torch.optim.Adam(
+        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+    )
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, factor=cfg.lr_factor, patience=cfg.lr_patience
+    )
+    generator = torch.Generator().manual_seed(seed)
+    best, best_state, since_best, history = math.inf, copy.deepcopy(model.state_dict()), 0, []
+    start = time.perf_counter()
+    for epoch in (bar := tqdm(range(1, cfg.max_epochs + 1), desc="epochs", mininterval=5)):
+        train_loss = _epoch(model, train, cfg, optimizer, generator, device)
+        val_out = predict(model, val.tokens, device=device)
+        val_loss = float(loss_fn(cfg.task)(torch.from_numpy(val_out), val.targets))
+        scheduler.step(val_loss)
+        improved = val_loss < best - 1e-6
+        if improved:
+            best, best_state, since_best = val_loss, copy.deepcopy(model.state_dict()), 0
+        else:
+            since_best += 1
+        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss}
+        row |= {"val_" + k: v for k, v in metrics(cfg.task, val.targets.numpy(), val_out).items()}
+        row |= {
+            "lr": optimizer.param_groups[0]["lr"],
+            "seconds": time.perf_counter() - start,
+            "best": improved,
+        }
+        history.append(row)
+        bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}")
+        if since_best >= cfg.patience:
+            log.info("early stop after epoch %d (best val loss %.4f)", epoch, best)
+            break
+    return history, best_state
+
+
+def metrics(task: str, targets: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
+    """Test metrics: accuracy/AUROC/AUPRC (binary, logits) or Pearson/Spearman/MSE."""
+    from scipy import stats
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    if task == "binary":
+        both = len(np.unique(targets)) == 2
+        return {
+            "accuracy": float(((outputs > 0).astype(int) == targets).mean()),
+            "auroc": float(roc_auc_score(targets, outputs)) if both else math.nan,
+            "auprc": float(average_precision_score(targets, outputs)) if both else math.nan,
+        }
+    return {
+        "pearson": float(stats.pearsonr(targets, outputs)[0]),
+        "spearman": float(stats.spearmanr(targets, outputs)[0]),
+        "mse": float(np.mean((targets - outputs) ** 2)),
+    }

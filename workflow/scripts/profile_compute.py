@@ -1,0 +1,53 @@
+"""Rule profile_compute: the compute baseline of one model variant at the trained length.
+
+FLOPs per sequence (closed form next to ``FlopCounterMode``, which misses fused
+attention and element-wise ops: the ``flops.tsv`` notes say which), parameters,
+peak memory of one inference batch and throughput (warm-up, then the median of
+repeats). The weights do not change any of it, so an untrained model is used.
+"""
+
+import logging
+
+import torch
+
+from gsattn.compute import flop_comparison, profile_model
+from gsattn.datasets import load_encoded
+from gsattn.io import atomic_outputs, write_table
+from gsattn.logs import log_to_file
+from gsattn.models import ModelConfig, build_model
+from gsattn.train import resolve_device
+
+log = logging.getLogger("profile_compute")
+
+
+def run(encoded: str, variant: dict, profile: dict, device: str, threads: int, out: dict) -> None:
+    """Profile one variant at the data set's length; write compute and FLOP tables."""
+    torch.set_num_threads(max(1, threads))
+    length = load_encoded(encoded)["tokens"].shape[1]
+    config = ModelConfig(**variant, max_len=length)
+    model = build_model(config, seed=0)
+    dev = resolve_device(device)
+    rows = profile_model(
+        model, config, length, profile["batch_size"], dev, profile["warmup"], profile["repeats"]
+    )
+    rows.append({"metric": "length", "value": length, "unit": "bp", "method": "encoded.npz"})
+    flops = flop_comparison(config, model.cpu(), length)
+    with atomic_outputs(out["compute"], out["flops"]) as (compute_path, flops_path):
+        with open(compute_path, "w") as handle:
+            write_table(handle, rows)
+        with open(flops_path, "w") as handle:
+            write_table(handle, flops)
+
+
+def main(smk) -> None:
+    log_to_file(smk.log[0])
+    out = {"compute": smk.output.compute, "flops": smk.output.flops}
+    try:
+        run(smk.input.encoded, smk.params.variant, smk.params.profile, smk.params.device, smk.threads, out)
+    except Exception:
+        log.exception("profile_compute failed")
+        raise
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821

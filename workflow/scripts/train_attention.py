@@ -1,0 +1,90 @@
+"""Rule train_attention: train one attention variant on one data set with one seed.
+
+Writes the best (lowest validation loss) ``state_dict``, its hyper-parameters as
+JSON, the per-epoch history and the metrics on every split (test is the one
+reported).
+"""
+
+import logging
+import time
+
+import torch
+
+from gsattn.datasets import load_encoded
+from gsattn.io import atomic_outputs, write_table
+from gsattn.logs import log_to_file
+from gsattn.models import ModelConfig, build_model, count_parameters, save_model
+from gsattn.train import (
+    TrainConfig,
+    fit,
+    load_split,
+    metrics,
+    predict,
+    resolve_device,
+    set_determinism,
+    strength_scale,
+)
+
+log = logging.getLogger("train_attention")
+
+
+def run(
+    encoded: str,
+    variant: dict,
+    training: dict,
+    seed: int,
+    threads: int,
+    out: dict[str, str],
+    device: str = "auto",
+) -> None:
+    """Train and save; ``out`` has keys model, hparams, history, metrics."""
+    set_determinism(seed, threads)
+    dev = resolve_device(device)
+    arrays = load_encoded(encoded)
+    cfg = TrainConfig(**training)
+    scale = strength_scale(arrays) if cfg.task == "regression" else (0.0, 1.0)
+    splits = {s: load_split(arrays, s, cfg.task, scale) for s in ("train", "validation", "test")}
+    model_cfg = ModelConfig(**variant, max_len=arrays["tokens"].shape[1])
+    model = build_model(model_cfg, seed)
+    log.info("seed %d, %s, %s, %d parameters, device %s", seed, model_cfg, cfg, count_parameters(model), dev)
+    start = time.perf_counter()
+    history, best_state = fit(model, splits["train"], splits["validation"], cfg, seed, device=dev)
+    seconds = time.perf_counter() - start
+    model.load_state_dict(best_state)
+    rows = []
+    for name, data in splits.items():
+        for metric, value in metrics(cfg.task, data.targets.numpy(), predict(model, data.tokens)).items():
+            rows.append({"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
+    extra = {"training": cfg.to_dict(), "seed": seed, "strength_scale": list(scale)}
+    extra |= {"epochs_run": len(history), "best_epoch": best_epoch, "train_seconds": seconds}
+    extra |= {"n_parameters": count_parameters(model), "torch": torch.__version__, "device": str(dev)}
+    log.info("test: %s", {r["metric"]: round(r["value"], 4) for r in rows if r["split"] == "test"})
+    with atomic_outputs(out["model"], out["hparams"], out["history"], out["metrics"]) as paths:
+        save_model(model.cpu(), str(paths[0]), str(paths[1]), extra)
+        with open(paths[2], "w") as handle:
+            write_table(handle, history)
+        with open(paths[3], "w") as handle:
+            write_table(handle, rows)
+
+
+def main(smk) -> None:
+    log_to_file(smk.log[0])
+    out = {k: smk.output[k] for k in ("model", "hparams", "history", "metrics")}
+    try:
+        run(
+            smk.input.encoded,
+            smk.params.variant,
+            smk.params.training,
+            int(smk.wildcards.seed),
+            smk.threads,
+            out,
+            smk.params.device,
+        )
+    except Exception:
+        log.exception("train_attention failed")
+        raise
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
