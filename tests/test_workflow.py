@@ -171,3 +171,17 @@ def test_tiny_phase1_outputs(tiny_run):
     assert {r["group"] for r in decoys} == {"recovery", "decoy"}
     log = (tiny_run / "results/logs/train_attention/tiny_any/attention/seed1.log").read_text()
     assert "epochs:" in log and "test:" in log  # tqdm progress and the result go to the rule's log
+
+
+def test_report_is_built_from_cached_outputs(tiny_run):
+    report = tiny_run / "report.html"
+    snakemake(
+        "--report",
+        str(report),
+        "--configfile",
+        str(REPO / "tests/config/tiny.yaml"),
+        "--directory",
+        str(tiny_run),
+    )
+    text = report.read_text(errors="replace")
+    assert report.stat().st_size > 10_000 and "Phase 1" in text and "metrics_summary.tsv" in text

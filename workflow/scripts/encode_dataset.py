@@ -10,7 +10,7 @@ import logging
 
 from gsattn.datasets import encode_dataset, summarize
 from gsattn.io import atomic_outputs, save_npz, write_table
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 
 log = logging.getLogger("encode_dataset")
 
@@ -26,13 +26,9 @@ def run(fasta: str, labels: str, sites: str, motifs: str, length: int, encoded: 
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     inp, out = smk.input, smk.output
-    try:
+    with rule_logging(smk.log[0], "encode_dataset"):
         run(inp.fasta, inp.labels, inp.sites, inp.motifs, smk.params.length, out.encoded, out.summary)
-    except Exception:
-        log.exception("encode_dataset failed")
-        raise
 
 
 if "snakemake" in globals():

@@ -15,7 +15,7 @@ import torch
 from gsattn.datasets import load_encoded
 from gsattn.interpret import attention_received, gradient_x_input
 from gsattn.io import atomic_outputs, save_npz, write_columns
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.models import load_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
 
@@ -71,14 +71,10 @@ def run(
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     out = {"table": smk.output.table, "attributions": smk.output.attributions}
     p = smk.params
-    try:
+    with rule_logging(smk.log[0], "evaluate_recovery"):
         run(smk.input.encoded, smk.input.model, smk.input.hparams, p.top_k, p.tolerance, smk.threads, out)
-    except Exception:
-        log.exception("evaluate_recovery failed")
-        raise
 
 
 if "snakemake" in globals():

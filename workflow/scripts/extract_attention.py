@@ -22,7 +22,7 @@ import torch
 
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, save_npz
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.models import load_model
 
 log = logging.getLogger("extract_attention")
@@ -67,8 +67,7 @@ def run(encoded: str, weights: str, hparams: str, n_maps: int, threads: int, out
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
-    try:
+    with rule_logging(smk.log[0], "extract_attention"):
         run(
             smk.input.encoded,
             smk.input.model,
@@ -77,9 +76,6 @@ def main(smk) -> None:
             smk.threads,
             smk.output.truth,
         )
-    except Exception:
-        log.exception("extract_attention failed")
-        raise
 
 
 if "snakemake" in globals():

@@ -5,13 +5,9 @@ and line on bad input, crops sequences longer than ``length`` and writes the
 same four files as ``plant_motifs``.
 """
 
-import logging
-
 from gsattn.datasets import import_fasta_dataset, write_motif_table
 from gsattn.io import atomic_outputs, write_bed, write_columns, write_fasta
-from gsattn.logs import log_to_file
-
-log = logging.getLogger("import_fasta")
+from gsattn.logs import rule_logging
 
 
 def run(
@@ -50,9 +46,8 @@ def run(
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     inp, out = smk.input, smk.output
-    try:
+    with rule_logging(smk.log[0], "import_fasta"):
         run(
             smk.params.spec,
             inp.fasta,
@@ -63,9 +58,6 @@ def main(smk) -> None:
             out.sites,
             out.motifs,
         )
-    except Exception:
-        log.exception("import_fasta failed")
-        raise
 
 
 if "snakemake" in globals():

@@ -9,7 +9,7 @@ import logging
 
 from gsattn.datasets import write_motif_table
 from gsattn.io import atomic_outputs, read_fasta, write_bed, write_columns, write_fasta
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.motifs import Motif, fetch_jaspar_motifs
 from gsattn.seq import decode
 from gsattn.simulate import (
@@ -96,13 +96,9 @@ def run(spec: dict, fasta: str, labels: str, sites: str, motifs: str) -> None:
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     out = smk.output
-    try:
+    with rule_logging(smk.log[0], "plant_motifs"):
         run(smk.params.spec, out.fasta, out.labels, out.sites, out.motifs)
-    except Exception:
-        log.exception("plant_motifs failed")
-        raise
 
 
 if "snakemake" in globals():

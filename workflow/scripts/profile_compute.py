@@ -6,18 +6,14 @@ peak memory of one inference batch and throughput (warm-up, then the median of
 repeats). The weights do not change any of it, so an untrained model is used.
 """
 
-import logging
-
 import torch
 
 from gsattn.compute import flop_comparison, profile_model
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model
 from gsattn.train import resolve_device
-
-log = logging.getLogger("profile_compute")
 
 
 def run(encoded: str, variant: dict, profile: dict, device: str, threads: int, out: dict) -> None:
@@ -40,13 +36,9 @@ def run(encoded: str, variant: dict, profile: dict, device: str, threads: int, o
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     out = {"compute": smk.output.compute, "flops": smk.output.flops}
-    try:
+    with rule_logging(smk.log[0], "profile_compute"):
         run(smk.input.encoded, smk.params.variant, smk.params.profile, smk.params.device, smk.threads, out)
-    except Exception:
-        log.exception("profile_compute failed")
-        raise
 
 
 if "snakemake" in globals():

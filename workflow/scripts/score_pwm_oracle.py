@@ -16,7 +16,7 @@ import numpy as np
 
 from gsattn.datasets import load_encoded, read_motif_table
 from gsattn.io import atomic_outputs, write_columns
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.motifs import fetch_jaspar_motifs, scan_max
 
 log = logging.getLogger("score_pwm_oracle")
@@ -83,12 +83,8 @@ def run(encoded: str, motifs: str, out: str) -> None:
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
-    try:
+    with rule_logging(smk.log[0], "score_pwm_oracle"):
         run(smk.input.encoded, smk.input.motifs, smk.output.oracle)
-    except Exception:
-        log.exception("score_pwm_oracle failed")
-        raise
 
 
 if "snakemake" in globals():

@@ -15,7 +15,7 @@ import numpy as np
 
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, read_table, write_table
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.plots import attention_maps_figure, meta_profile_figure, motif_centred_profile
 
 log = logging.getLogger("summarize_phase1")
@@ -167,18 +167,11 @@ def run(inputs: dict, reference: str, out: dict) -> None:
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     inputs = {k: smk.input[k] for k in ("metrics", "hparams", "recovery", "attributions", "compute")}
     inputs |= {"encoded": smk.input.encoded, "truth": smk.input.truth}
-    out = {
-        k: smk.output[k] for k in ("metrics", "metrics_summary", "recovery", "recovery_summary", "compute")
-    }
-    out |= {"maps": smk.output.maps, "profile": smk.output.profile}
-    try:
-        run(inputs, smk.params.reference, out)
-    except Exception:
-        log.exception("summarize_phase1 failed")
-        raise
+    names = ("metrics", "metrics_summary", "recovery", "recovery_summary", "compute", "maps", "profile")
+    with rule_logging(smk.log[0], "summarize_phase1"):
+        run(inputs, smk.params.reference, {k: smk.output[k] for k in names})
 
 
 if "snakemake" in globals():

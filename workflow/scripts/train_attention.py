@@ -12,7 +12,7 @@ import torch
 
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
-from gsattn.logs import log_to_file
+from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model, count_parameters, save_model
 from gsattn.train import (
     TrainConfig,
@@ -69,9 +69,8 @@ def run(
 
 
 def main(smk) -> None:
-    log_to_file(smk.log[0])
     out = {k: smk.output[k] for k in ("model", "hparams", "history", "metrics")}
-    try:
+    with rule_logging(smk.log[0], "train_attention"):
         run(
             smk.input.encoded,
             smk.params.variant,
@@ -81,9 +80,6 @@ def main(smk) -> None:
             out,
             smk.params.device,
         )
-    except Exception:
-        log.exception("train_attention failed")
-        raise
 
 
 if "snakemake" in globals():

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -25,3 +27,18 @@ def log_to_file(path: str | os.PathLike | None, level: int = logging.INFO) -> No
         handlers.append(logging.StreamHandler(sys.stderr))
     logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
     logging.captureWarnings(True)
+
+
+@contextlib.contextmanager
+def rule_logging(path: str | os.PathLike | None, name: str) -> Iterator[logging.Logger]:
+    """Set up :func:`log_to_file` for a rule script and log any failure (then re-raise).
+
+    Use as ``with rule_logging(snakemake.log[0], "rule_name"): run(...)``.
+    """
+    log_to_file(path)
+    logger = logging.getLogger(name)
+    try:
+        yield logger
+    except Exception:
+        logger.exception("%s failed", name)
+        raise
