@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/phase1.smk"
+include: "workflow/rules/phase2.smk"
 
 
 report: "workflow/report/workflow.rst"

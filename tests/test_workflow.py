@@ -60,6 +60,9 @@ def test_dry_run_shows_the_whole_chain(configfile, n_data, tmp_path):
     assert jobs["train_attention"] == n_models and jobs["evaluate_recovery"] == n_models
     assert jobs["extract_attention"] == n_data * 5 and jobs["profile_compute"] == n_data * 3
     assert jobs["summarize_phase1"] == n_data
+    assert jobs["train_sparse"] == n_data * 3 * 5 and jobs["evaluate_sparse"] == n_data * 3 * 5
+    assert jobs["profile_sparse"] == n_data * 3 and jobs["summarize_phase2"] == n_data
+    assert jobs["benchmark_scaling"] == 1
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +152,7 @@ def test_tiny_phase1_outputs(tiny_run):
         summary = phase1 / "summary"
         metrics = read_table(summary / "metrics_summary.tsv")
         assert {r["variant"] for r in metrics} == set(config["phase1"]["variants"])
-        assert all(r["n_seeds"] == 2 for r in metrics)
+        assert all(r["n_seeds"] == len(config["seeds"]) for r in metrics)
         recovery = read_table(summary / "recovery_summary.tsv")
         assert {r["group"] for r in recovery} >= {"recovery"}
         compute = read_table(summary / "compute.tsv")
@@ -185,3 +188,24 @@ def test_report_is_built_from_cached_outputs(tiny_run):
     )
     text = report.read_text(errors="replace")
     assert report.stat().st_size > 10_000 and "Phase 1" in text and "metrics_summary.tsv" in text
+
+
+def test_tiny_phase2_outputs(tiny_run):
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    rhos = {str(r) for r in config["phase2"]["rhos"]}
+    for name in config["datasets"]:
+        summary = tiny_run / "results" / "phase2" / name / "summary"
+        criteria = read_table(summary / "criteria.tsv")
+        assert {str(r["rho"]) for r in criteria if r["criterion"] == "accuracy_fraction"} == rhos
+        assert {r["criterion"] for r in criteria} >= {
+            "accuracy_fraction",
+            "compute_reduction",
+            "selection_is_motifs",
+        }
+        assert all(r["verdict"] in {"holds", "does not hold", "inconclusive"} for r in criteria)
+        metrics = read_table(summary / "metrics_summary.tsv")
+        assert {r["metric"] for r in metrics} >= {"cosine", "accuracy_ratio"}
+    scaling = read_table(tiny_run / "results/phase2/scaling/scaling.tsv")
+    assert {r["length"] for r in scaling} == {64, 128}
+    assert {r["method"] for r in scaling} >= {"mha", "sdpa", "sparse"}
+    assert (tiny_run / "results/phase2/scaling/scaling.png").read_bytes()[:4] == b"\x89PNG"

@@ -74,7 +74,10 @@ def get_final_outputs():
     summary = expand(
         "results/phase1/{dataset}/summary/metrics_summary.tsv", dataset=list(DATASETS)
     )
-    return data + truth + summary
+    phase2 = expand(
+        "results/phase2/{dataset}/summary/criteria.tsv", dataset=list(DATASETS)
+    )
+    return data + truth + summary + phase2 + ["results/phase2/scaling/scaling.tsv"]
 
 
 PHASE1 = config["phase1"]
@@ -123,3 +126,38 @@ def phase1_variants(pattern):
 def get_reference_truth(wildcards):
     """Ground truth of the reference variant with the first seed (for figures)."""
     return f"results/phase1/{wildcards.dataset}/{PHASE1['reference']}/seed{SEEDS[0]}/ground_truth.npz"
+
+
+PHASE2 = config["phase2"]
+RHOS = [str(r) for r in PHASE2["rhos"]]
+REFERENCE = PHASE1["reference"]
+P2 = "results/phase2/{dataset}/rho{rho}/seed{seed}"
+TEACHER = f"results/phase1/{{dataset}}/{REFERENCE}/seed{{seed}}"
+
+
+wildcard_constraints:
+    rho=r"[0-9.]+",
+
+
+def phase2_models(pattern):
+    """``pattern`` (under a sparse model folder) for every rho and seed of one data set."""
+
+    def inputs(wildcards):
+        return expand(
+            f"{P2}/{pattern}", dataset=wildcards.dataset, rho=RHOS, seed=SEEDS
+        )
+
+    return inputs
+
+
+def phase2_rhos(pattern):
+    """``pattern`` under ``results/phase2/<dataset>/rho<rho>/`` for every rho."""
+
+    def inputs(wildcards):
+        return expand(
+            f"results/phase2/{{dataset}}/rho{{rho}}/{pattern}",
+            dataset=wildcards.dataset,
+            rho=RHOS,
+        )
+
+    return inputs

@@ -18,6 +18,12 @@ quoted with their caveats:
 :func:`profile_model` combines them into TSV-ready rows. Parameter counts come
 from :func:`gsattn.models.count_parameters`.
 
+The Phase 2 :class:`~gsattn.sparse.SparseApproximator` has the same set:
+:func:`sparse_flops` (closed form; the top-k's comparisons are reported apart,
+outside the FLOP total), :func:`sparse_flop_comparison` (against
+``FlopCounterMode``, which sees only its convolutions and ``addmm``) and
+:func:`profile_sparse` (same memory and timing helpers, same rows).
+
 Which kernel ``nn.MultiheadAttention`` runs matters for the counter. In
 ``eval()`` mode without autograd (``torch.no_grad()``), with an even number of
 heads, batch-first self-attention and ``torch.backends.mha`` fast path enabled
@@ -37,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Iterator
 
@@ -49,6 +56,7 @@ from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from gsattn.models import ModelConfig, count_parameters
 from gsattn.seq import ALPHABET
+from gsattn.sparse import SparseConfig
 
 log = logging.getLogger(__name__)
 
@@ -386,6 +394,219 @@ def flop_comparison(config: ModelConfig, model: nn.Module, length: int, batch_si
     return rows
 
 
+# ------------------------------------------------------------------- sparse model
+#: Components of :func:`sparse_flops`, in forward order ("total" and the separate
+#: "top_k_comparisons" are added).
+SPARSE_COMPONENTS = (
+    "embedding",
+    "selector_context",
+    "selector_relu",
+    "selector_score",
+    "top_k",
+    "gather",
+    "approximator",
+    "weights_softmax",
+    "weighted_sum",
+    "classifier",
+)
+
+# Component -> submodule of SparseApproximator whose counted FLOPs it is compared with.
+_SPARSE_MODULE_OF = {
+    "selector_context": "selector.context",
+    "selector_score": "selector.score",
+    "approximator": "approximator",
+    "classifier": "classifier",
+}
+
+_SPARSE_NOTES = {
+    "embedding": "aten.embedding (lookup) and the PAD aten.masked_fill: 0 FLOPs, not counted",
+    "selector_context": "aten.convolution counted (2*d*c*kernel per position); its bias is not",
+    "selector_relu": "aten.relu not counted",
+    "selector_score": "aten.convolution counted (1x1 conv, 2*c per position); its bias is not",
+    "top_k": (
+        "aten.topk has no FLOP formula; its ~L*log2(k) comparisons are the separate "
+        "top_k_comparisons row, not in any total"
+    ),
+    "gather": "aten.gather/aten.index (positions[index])/aten.cat/aten.expand: data movement, 0 FLOPs",
+    "approximator": "aten.addmm counted (2*k*(48*8 + 8*16)); bias adds and aten.relu not",
+    "weights_softmax": "aten.div (temperature), aten.masked_fill, aten._softmax: none counted",
+    "weighted_sum": "aten.mul + aten.sum (not a matmul): not counted",
+    "classifier": "aten.addmm counted; bias add not counted",
+}
+
+
+def _sparse_flop_terms(config: SparseConfig, length: int, n_out: int) -> dict[str, tuple[int, int]]:
+    """``component -> (matmul/conv FLOPs, elementwise FLOPs)`` of one sequence."""
+    if length < 1:
+        raise ValueError(f"length must be >= 1, got {length}")
+    if config.selector_kernel % 2 == 0:
+        raise ValueError(f"selector kernel must be odd, got {config.selector_kernel}")
+    d, c, kernel, hidden = config.d_model, config.selector_channels, config.selector_kernel, config.hidden
+    k = config.k(length)
+    out_len = length + 2 * (kernel // 2) - kernel + 1  # padding=kernel//2, stride 1: = length
+    terms = dict.fromkeys(SPARSE_COMPONENTS, (0, 0))
+    terms["selector_context"] = (2 * d * c * kernel * out_len, c * out_len)  # + bias
+    terms["selector_relu"] = (0, c * out_len)
+    terms["selector_score"] = (2 * c * out_len, out_len)  # Conv1d(c, 1, 1) + bias
+    # Linear(F, hidden) + bias, ReLU, Linear(hidden, d) + bias on each of the k positions.
+    terms["approximator"] = (2 * k * (config.n_features * hidden + hidden * d), k * (2 * hidden + d))
+    terms["weights_softmax"] = (0, k + SOFTMAX_FLOPS_PER_ELEMENT * k)  # / temperature, softmax
+    terms["weighted_sum"] = (0, k * d + (k - 1) * d)  # weights * values, sum over k
+    terms["classifier"] = (2 * d * n_out, n_out)
+    return terms
+
+
+def top_k_comparisons(config: SparseConfig, length: int) -> int:
+    """Comparisons of a heap-style top-k over ``length`` scores: ``ceil(L·log2 k)``
+    (``L − 1`` for ``k = 1``, a plain maximum). An estimate: the kernel's real count
+    depends on the algorithm and the data."""
+    k = config.k(length)
+    return length - 1 if k == 1 else math.ceil(length * math.log2(k))
+
+
+def sparse_flops(
+    config: SparseConfig, length: int, *, matmul_only: bool = False, n_out: int = 1
+) -> dict[str, int]:
+    """Analytical FLOPs of one ``SparseApproximator`` forward pass, per sequence.
+
+    Same convention as :func:`attention_flops` (1 multiply-add = 2 FLOPs;
+    add, multiply, comparison, ``exp``, divide = 1; lookups, gathers,
+    concatenation, masking and views = 0). Every position passes the selector
+    (dense convolutions, PAD included); the approximator runs on
+    ``k = config.k(L) = ceil(rho·L)`` positions.
+
+    With ``d = d_model``, ``c = selector_channels``, ``K = selector_kernel``,
+    ``F = n_features`` (48), ``H = hidden`` (8), ``L = length`` (the
+    convolutions keep the length, ``K`` odd):
+
+    ================ ========================= ==================================
+    component        matmul/conv part          elementwise part
+    ================ ========================= ==================================
+    embedding        0                         0 (lookup, PAD masking)
+    selector_context 2·d·c·K·L                 c·L (bias)
+    selector_relu    0                         c·L
+    selector_score   2·c·L                     L (bias)
+    top_k            0                         0 (comparisons reported apart)
+    gather           0                         0 (gather, index, cat)
+    approximator     2·k·(F·H + H·d)           k·(2H + d) (biases, ReLU)
+    weights_softmax  0                         k (÷ temperature) + 5·k
+    weighted_sum     0                         k·d + (k − 1)·d
+    classifier       2·d·n_out                 n_out (bias)
+    ================ ========================= ==================================
+
+    Everything but ``top_k`` is affine in ``L`` and ``k``, so for a fixed
+    ``rho`` the total is exactly affine in ``L`` wherever ``rho·L`` is an
+    integer (and within one position's approximator cost of it elsewhere).
+
+    Parameters
+    ----------
+    config : SparseConfig
+        Model hyper-parameters (``rho`` sets ``k``).
+    length : int
+        Padded sequence length ``L``.
+    matmul_only : bool
+        Only the matmul/conv parts (what ``FlopCounterMode`` has formulas for).
+    n_out : int
+        Outputs of the frozen classifier (the teacher's ``Linear(d, 1)``).
+
+    Returns
+    -------
+    dict[str, int]
+        FLOPs per sequence for each name in :data:`SPARSE_COMPONENTS`,
+        ``"total"`` (their sum) and ``"top_k_comparisons"``
+        (:func:`top_k_comparisons`; reported, **not** part of ``total``).
+    """
+    terms = _sparse_flop_terms(config, length, n_out)
+    flops = {
+        name: matmul if matmul_only else matmul + elementwise for name, (matmul, elementwise) in terms.items()
+    }
+    flops["total"] = sum(flops.values())
+    flops["top_k_comparisons"] = top_k_comparisons(config, length)
+    return flops
+
+
+def _n_out(model: nn.Module) -> int:
+    classifier = getattr(model, "classifier", None)
+    return int(classifier.out_features) if isinstance(classifier, nn.Linear) else 1
+
+
+def sparse_flop_comparison(
+    config: SparseConfig, model: nn.Module, length: int, batch_size: int = 1
+) -> list[dict]:
+    """Analytical FLOPs of ``SparseApproximator.forward`` next to ``FlopCounterMode``'s.
+
+    ``FlopCounterMode`` counts only ``aten.convolution`` (the selector's two
+    convolutions, without bias) and ``aten.addmm`` (the approximator's two
+    linears and the classifier, without bias). ``aten.topk``, ``aten.gather``,
+    ``aten.index``, ``aten.cat``, ``aten.embedding``, ``aten.masked_fill``,
+    ``aten.relu``, ``aten.div``, ``aten._softmax``, ``aten.mul`` and
+    ``aten.sum`` have no formula and count 0; the total row's note lists every
+    dispatched op without one.
+
+    Parameters
+    ----------
+    config : SparseConfig
+        Configuration of ``model``.
+    model : nn.Module
+        A :class:`~gsattn.sparse.SparseApproximator` built from ``config``
+        (``max_len >= length``).
+    length : int
+        Sequence length ``L``.
+    batch_size : int
+        Sequences in the counted batch (counts are divided by it).
+
+    Returns
+    -------
+    list[dict]
+        One row per component of :data:`SPARSE_COMPONENTS`, then ``other``
+        (counted FLOPs outside the attributed submodules; 0 expected),
+        ``total`` and ``top_k_comparisons`` (comparisons, outside every
+        total), each with keys ``component``, ``analytical`` (matmul/conv
+        part), ``analytical_all`` (with elementwise FLOPs), ``counted``
+        (``model(tokens)``, eval + no_grad) and ``note``.
+    """
+    device = next(model.parameters()).device
+    tokens = example_tokens(batch_size, length, device=device)
+    n_out = _n_out(model)
+    matmul = sparse_flops(config, length, matmul_only=True, n_out=n_out)
+    full = sparse_flops(config, length, n_out=n_out)
+    counts = _counts_by_module(model, tokens)
+    counted = dict.fromkeys(SPARSE_COMPONENTS, 0)
+    for component, module in _SPARSE_MODULE_OF.items():
+        counted[component] = sum(_module_total(counts, module).values())
+    counted["total"] = sum(counts.get("Global", {}).values())
+    counted["other"] = counted["total"] - sum(counted[name] for name in SPARSE_COMPONENTS)
+    registry = {str(op) for op in flop_registry}
+    uncounted = [op for op in dispatched_ops(model, tokens) if op not in registry]
+    notes = {
+        **_SPARSE_NOTES,
+        "other": "counted FLOPs outside selector.context/selector.score/approximator/classifier",
+        "total": f"k = {config.k(length)}; dispatched ops without a FLOP formula: {', '.join(uncounted)}",
+        "top_k_comparisons": "comparisons (~L*log2(k)), not FLOPs: in no total, not counted",
+    }
+    rows = []
+    for component in (*SPARSE_COMPONENTS, "other", "total"):
+        rows.append(
+            {
+                "component": component,
+                "analytical": matmul.get(component, 0),
+                "analytical_all": full.get(component, 0),
+                "counted": counted[component] // batch_size,
+                "note": notes[component],
+            }
+        )
+    rows.append(
+        {
+            "component": "top_k_comparisons",
+            "analytical": full["top_k_comparisons"],
+            "analytical_all": full["top_k_comparisons"],
+            "counted": 0,
+            "note": notes["top_k_comparisons"],
+        }
+    )
+    return rows
+
+
 # ------------------------------------------------------------------ memory, speed
 def _peak_from_memory_events(prof: profile, device_type: torch.autograd.DeviceType) -> int:
     """Peak of the running sum of allocation (+) / free (−) sizes, in time order."""
@@ -425,7 +646,8 @@ def peak_memory_bytes(model: nn.Module, tokens: torch.Tensor) -> int:
     model : nn.Module
         Model on the same device as ``tokens``.
     tokens : torch.Tensor
-        ``(N, L)`` int64 token ids.
+        ``(N, L)`` int64 token ids, or any single batch-first tensor that
+        ``model(tokens)`` accepts (e.g. float inputs of a bare attention layer).
 
     Returns
     -------
@@ -468,7 +690,8 @@ def throughput(
     model : nn.Module
         Model on the same device as ``tokens``.
     tokens : torch.Tensor
-        ``(N, L)`` int64 token ids.
+        ``(N, L)`` int64 token ids, or any batch-first tensor ``model(tokens)``
+        accepts (``N = tokens.shape[0]`` sequences).
     warmup : int
         Untimed passes first.
     repeats : int
@@ -507,6 +730,32 @@ def throughput(
 # ------------------------------------------------------------------------ summary
 def _row(metric: str, value: float, unit: str, method: str) -> dict:
     return {"metric": metric, "value": value, "unit": unit, "method": method}
+
+
+def _measured_rows(model: nn.Module, tokens: torch.Tensor, warmup: int, repeats: int) -> list[dict]:
+    """``peak_memory``, ``time_per_batch_median``, ``time_per_batch_iqr`` and ``throughput``
+    rows of :func:`peak_memory_bytes` and :func:`throughput` on ``tokens``."""
+    device = tokens.device
+    rows = [
+        _row(
+            "peak_memory",
+            peak_memory_bytes(model, tokens),
+            "bytes",
+            "cuda max_memory_allocated delta"
+            if device.type == "cuda"
+            else "profiler memory events, peak running sum",
+        ),
+    ]
+    timing = throughput(model, tokens, warmup=warmup, repeats=repeats)
+    threads = f"torch threads={torch.get_num_threads()}" if device.type == "cpu" else device.type
+    passes = f"{int(timing['warmup'])} warm-up, {int(timing['repeats'])} repeats"
+    method = f"perf_counter, eval + no_grad, {passes}, {threads}"
+    rows += [
+        _row("time_per_batch_median", timing["median_s"], "s", method),
+        _row("time_per_batch_iqr", timing["iqr_s"], "s", method),
+        _row("throughput", timing["sequences_per_second"], "sequences/s", method),
+    ]
+    return rows
 
 
 def profile_model(
@@ -574,23 +823,86 @@ def profile_model(
             per_seq,
             "FlopCounterMode, MHA fast path off, need_weights=True (all matmuls visible)",
         ),
-        _row(
-            "peak_memory",
-            peak_memory_bytes(model, tokens),
-            "bytes",
-            "cuda max_memory_allocated delta"
-            if device.type == "cuda"
-            else "profiler memory events, peak running sum",
-        ),
-    ]
-    timing = throughput(model, tokens, warmup=warmup, repeats=repeats)
-    threads = f"torch threads={torch.get_num_threads()}" if device.type == "cpu" else device.type
-    passes = f"{int(timing['warmup'])} warm-up, {int(timing['repeats'])} repeats"
-    method = f"perf_counter, eval + no_grad, {passes}, {threads}"
-    rows += [
-        _row("time_per_batch_median", timing["median_s"], "s", method),
-        _row("time_per_batch_iqr", timing["iqr_s"], "s", method),
-        _row("throughput", timing["sequences_per_second"], "sequences/s", method),
+        *_measured_rows(model, tokens, warmup, repeats),
     ]
     log.info("profiled %s at L=%d, batch %d on %s", config, length, batch_size, device)
+    return rows
+
+
+def profile_sparse(
+    model: nn.Module,
+    config: SparseConfig,
+    length: int,
+    batch_size: int,
+    device: str | torch.device,
+    warmup: int = 3,
+    repeats: int = 10,
+) -> list[dict]:
+    """All compute metrics of a :class:`~gsattn.sparse.SparseApproximator` at one length.
+
+    The counterpart of :func:`profile_model`: same inputs
+    (:func:`example_tokens`), same memory and timing methods
+    (:func:`peak_memory_bytes`, :func:`throughput`), same row format.
+    ``model`` is moved to ``device`` (in place).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A ``SparseApproximator`` with ``config.max_len >= length``.
+    config : SparseConfig
+        Its configuration (analytical FLOPs, ``k``).
+    length : int
+        Sequence length ``L``.
+    batch_size : int
+        Sequences per batch for counting, memory and timing.
+    device : str or torch.device
+        ``"cpu"`` or ``"cuda[:i]"``.
+    warmup, repeats : int
+        Untimed and timed passes of :func:`throughput`.
+
+    Returns
+    -------
+    list[dict]
+        Rows with keys ``metric``, ``value``, ``unit``, ``method``:
+        ``parameters`` (trainable), ``parameters_frozen`` (the teacher's
+        classifier), ``selected_positions`` (k), analytical FLOPs (total, per
+        component, matmul-only), ``top_k_comparisons`` (not in any FLOP total),
+        ``flops_counted``, ``peak_memory`` and the timing rows.
+    """
+    if getattr(model, "config", config) != config:
+        log.warning("profile_sparse: config %s differs from model.config %s", config, model.config)
+    device = torch.device(device)
+    model.to(device)
+    tokens = example_tokens(batch_size, length, device=device)
+    n_out = _n_out(model)
+    full = sparse_flops(config, length, n_out=n_out)
+    matmul = sparse_flops(config, length, matmul_only=True, n_out=n_out)
+    counted = counted_flops(model, tokens)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    per_seq = "FLOP/sequence"
+    rows = [
+        _row("parameters", count_parameters(model), "count", "trainable (requires_grad) parameters"),
+        _row("parameters_frozen", frozen, "count", "frozen parameters (the teacher's classifier)"),
+        _row("selected_positions", config.k(length), "positions", "k = ceil(rho * L)"),
+        _row("flops_analytical", full["total"], per_seq, "sparse_flops: closed form, 1 multiply-add = 2"),
+        *(
+            _row(f"flops_analytical_{name}", full[name], per_seq, "sparse_flops component")
+            for name in SPARSE_COMPONENTS
+        ),
+        _row("flops_analytical_matmul", matmul["total"], per_seq, "sparse_flops(matmul_only=True)"),
+        _row(
+            "top_k_comparisons",
+            full["top_k_comparisons"],
+            "comparisons/sequence",
+            "ceil(L * log2(k)) estimate; not in any FLOP total",
+        ),
+        _row(
+            "flops_counted",
+            counted["total"] // batch_size,
+            per_seq,
+            "FlopCounterMode on model(tokens), eval + no_grad (convolutions and addmm only)",
+        ),
+        *_measured_rows(model, tokens, warmup, repeats),
+    ]
+    log.info("profiled sparse %s at L=%d, batch %d on %s", config, length, batch_size, device)
     return rows

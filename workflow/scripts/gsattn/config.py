@@ -56,6 +56,14 @@ def _check_phase1(phase1: dict) -> None:
             raise ConfigError(f"{where}: stem_kernel must be odd, got {variant['stem_kernel']}")
 
 
+def _check_phase2(phase2: dict) -> None:
+    model = phase2["model"]
+    if model["selector_kernel"] % 2 == 0:
+        raise ConfigError(f"phase2.model.selector_kernel must be odd, got {model['selector_kernel']}")
+    if model["position_dim"] % 2:
+        raise ConfigError(f"phase2.model.position_dim must be even, got {model['position_dim']}")
+
+
 def check_config(config: dict) -> None:
     """Raise :class:`ConfigError` for inconsistencies the schema cannot catch.
 
@@ -69,3 +77,4 @@ def check_config(config: dict) -> None:
         if spec["type"] == "synthetic":
             _check_synthetic(name, spec)
     _check_phase1(config["phase1"])
+    _check_phase2(config["phase2"])

@@ -58,11 +58,18 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 @dataclass
 class Split:
-    """Tensors of one split: ``tokens`` (N, L) int64, ``targets`` (N,) float32."""
+    """Tensors of one split: ``tokens`` (N, L) int64, ``targets`` (N,) float32 and,
+    for distillation, ``teacher`` (N, d) float32 outputs to reproduce."""
 
     tokens: torch.Tensor
     targets: torch.Tensor
     index: np.ndarray
+    teacher: torch.Tensor | None = None
+
+    def batch(self, idx: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """``tokens``, ``targets`` and ``teacher`` rows ``idx`` on ``device``."""
+        teacher = None if self.teacher is None else self.teacher[idx].to(device)
+        return self.tokens[idx].to(device), self.targets[idx].to(device), teacher
 
 
 def load_split(arrays: dict[str, np.ndarray], split: str, task: str, scale=(0.0, 1.0)) -> Split:
@@ -107,16 +114,35 @@ def predict(model: nn.Module, tokens: torch.Tensor, batch_size: int = 256, devic
     return torch.cat(out).numpy()
 
 
-def _epoch(model, data: Split, cfg: TrainConfig, optimizer, generator, device) -> float:
+def task_objective(task: str):
+    """Objective ``(model, tokens, targets, teacher) -> loss`` on the model's first output."""
+    criterion = loss_fn(task)
+
+    def objective(model, tokens, targets, teacher=None):
+        return criterion(model(tokens)[:, 0], targets)
+
+    return objective
+
+
+def _epoch(model, data: Split, cfg: TrainConfig, optimizer, generator, device, objective) -> float:
     model.train()
-    criterion, total = loss_fn(cfg.task), 0.0
+    total = 0.0
     for idx in _batches(len(data.tokens), cfg.batch_size, generator):
         optimizer.zero_grad()
-        out = model(data.tokens[idx].to(device))[:, 0]
-        loss = criterion(out, data.targets[idx].to(device))
+        loss = objective(model, *data.batch(idx, device))
         loss.backward()
         optimizer.step()
         total += loss.item() * len(idx)
+    return total / len(data.tokens)
+
+
+@torch.no_grad()
+def objective_value(model, data: Split, objective, device, batch_size: int = 256) -> float:
+    """Mean of ``objective`` over ``data`` in eval mode."""
+    model.eval()
+    total = 0.0
+    for idx in _batches(len(data.tokens), batch_size, None):
+        total += objective(model, *data.batch(idx, device)).item() * len(idx)
     return total / len(data.tokens)
 
 
@@ -128,6 +154,7 @@ def fit(
     seed: int,
     optimizer: torch.optim.Optimizer | None = None,
     device: torch.device | None = None,
+    objective=None,
 ) -> tuple[list[dict], dict]:
     """Train with early stopping on the validation loss; the learning rate is
     multiplied by ``lr_factor`` after ``lr_patience`` epochs without improvement.
@@ -137,6 +164,10 @@ def fit(
     optimizer : torch.optim.Optimizer, optional
         Defaults to Adam(lr, weight_decay); pass one with parameter groups for
         differential learning rates.
+    objective : callable, optional
+        ``(model, tokens, targets, teacher) -> loss``; defaults to
+        :func:`task_objective` (BCE or MSE on the first output). The validation
+        loss uses the same objective.
 
     Returns
     -------
@@ -146,10 +177,10 @@ def fit(
         ``state_dict`` of the epoch with the lowest validation loss.
     """
     device = device or torch.device("cpu")
+    objective = objective or task_objective(cfg.task)
     model.to(device)
-    optimizer = optimizer or torch.optim.Adam(
-        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
-    )
+    trainable = [p for p in model.parameters() if p.requires_grad]  # frozen parts stay out
+    optimizer = optimizer or torch.optim.Adam(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer, factor=cfg.lr_factor, patience=cfg.lr_patience
     )
@@ -157,9 +188,9 @@ def fit(
     best, best_state, since_best, history = math.inf, copy.deepcopy(model.state_dict()), 0, []
     start = time.perf_counter()
     for epoch in (bar := tqdm(range(1, cfg.max_epochs + 1), desc="epochs", mininterval=5)):
-        train_loss = _epoch(model, train, cfg, optimizer, generator, device)
+        train_loss = _epoch(model, train, cfg, optimizer, generator, device, objective)
+        val_loss = objective_value(model, val, objective, device)
         val_out = predict(model, val.tokens, device=device)
-        val_loss = float(loss_fn(cfg.task)(torch.from_numpy(val_out), val.targets))
         scheduler.step(val_loss)
         improved = val_loss < best - 1e-6
         if improved:

@@ -1,0 +1,93 @@
+"""Long-sequence benchmark (gsattn.scaling, rule script benchmark_scaling) at tiny lengths."""
+
+import importlib
+import math
+
+import pytest
+import torch
+
+from gsattn.io import read_table
+from gsattn.scaling import COLUMNS, METHODS, REFERENCES, estimate_peak_bytes, speedups
+
+benchmark_scaling = importlib.import_module("benchmark_scaling")
+
+LENGTHS = [64, 128]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _run(tmp_path, rhos, budget_gb):
+    paths = [tmp_path / name for name in ("scaling.tsv", "ratios.tsv", "scaling.png")]
+    threads = torch.get_num_threads()
+    benchmark_scaling.run(LENGTHS, rhos, *map(str, paths), threads=1, memory_budget_gb=budget_gb, repeats=1)
+    assert torch.get_num_threads() == threads  # restored
+    return paths
+
+
+def test_benchmark_tables_and_figure(tmp_path):
+    rhos = [0.1, 0.2]
+    table, ratios, figure = _run(tmp_path, rhos, budget_gb=8)
+    assert table.read_text().splitlines()[0].split("\t") == list(COLUMNS)
+    rows = read_table(table)
+    expected = {(m, None, n) for m in METHODS if m != "sparse" for n in LENGTHS}
+    expected |= {("sparse", rho, n) for rho in rhos for n in LENGTHS}
+    got = {(r["method"], None if math.isnan(r["rho"]) else r["rho"], r["length"]) for r in rows}
+    assert got == expected and len(rows) == len(expected)
+    for row in rows:
+        assert row["status"] == "ok", row
+        assert row["median_s"] > 0 and row["peak_bytes"] > 0 and row["iqr_s"] >= 0
+        assert row["repeats"] == 1
+        assert row["peak_bytes"] <= row["estimated_bytes"], row  # estimates err high
+    by_key = {(r["method"], r["length"]): r for r in rows if r["method"] != "sparse"}
+    # The MHA kernel materialises the h*L^2 fp32 weights; SDPA's CPU kernel does not.
+    assert by_key["mha_weights", 128]["peak_bytes"] >= 4 * 128 * 128 * 4
+    assert by_key["sdpa", 128]["peak_bytes"] < 4 * 128 * 128 * 4
+    ratio_rows = read_table(ratios)
+    assert {(r["rho"], r["length"]) for r in ratio_rows} == {(rho, n) for rho in rhos for n in LENGTHS}
+    assert len(ratio_rows) == len(rhos) * len(LENGTHS)
+    sparse = {(r["rho"], r["length"]): r for r in rows if r["method"] == "sparse"}
+    for r in ratio_rows:
+        assert r["sparse_s"] == pytest.approx(sparse[r["rho"], r["length"]]["median_s"], rel=1e-4)
+        for ref in REFERENCES:
+            expected = by_key[ref, r["length"]]["median_s"] / r["sparse_s"]
+            assert r[f"speedup_vs_{ref}"] == pytest.approx(expected, rel=1e-4), ref
+            assert r[f"memory_ratio_vs_{ref}"] > 0
+    assert figure.read_bytes()[:8] == PNG_MAGIC
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_methods_over_budget_are_skipped(tmp_path):
+    budget = estimate_peak_bytes("sparse", 128)  # below the quadratic methods' estimates at 128
+    table, ratios, figure = _run(tmp_path, [0.1], budget_gb=budget / 2**30)
+    rows = read_table(table)
+    statuses = {row["status"] for row in rows}
+    assert statuses == {"ok", "skipped"}
+    for row in rows:
+        over = row["estimated_bytes"] > budget
+        assert row["status"] == ("skipped" if over else "ok"), row
+        if over:
+            assert math.isnan(row["median_s"]) and math.isnan(row["peak_bytes"]) and row["repeats"] == 0
+            assert "budget" in row["note"]
+    skipped = {(r["method"], r["length"]) for r in rows if r["status"] == "skipped"}
+    assert {("mha_weights", 128), ("phase1_model", 128)} <= skipped
+    assert ("sparse", 128) not in skipped
+    for r in read_table(ratios):
+        for ref in REFERENCES:
+            assert math.isnan(r[f"speedup_vs_{ref}"]) == ((ref, r["length"]) in skipped), ref
+    assert figure.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_everything_skipped_still_writes_outputs(tmp_path):
+    table, ratios, figure = _run(tmp_path, [0.1], budget_gb=1e-9)
+    assert {row["status"] for row in read_table(table)} == {"skipped"}
+    assert all(math.isnan(r[f"speedup_vs_{ref}"]) for r in read_table(ratios) for ref in REFERENCES)
+    assert figure.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_speedups_pairs_sparse_with_references():
+    rows = [
+        {"method": "sdpa", "rho": math.nan, "length": 10, "median_s": 2.0, "peak_bytes": 400},
+        {"method": "sparse", "rho": 0.1, "length": 10, "median_s": 0.5, "peak_bytes": 100},
+    ]
+    (out,) = speedups(rows, references=("sdpa", "mha"))
+    assert out["speedup_vs_sdpa"] == 4.0 and out["memory_ratio_vs_sdpa"] == 4.0 and out["rho"] == 0.1
+    assert math.isnan(out["speedup_vs_mha"]) and math.isnan(out["memory_ratio_vs_mha"])  # not benchmarked

@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+import torch
+
+from gsattn.models import ModelConfig, build_model
+from gsattn.seq import PAD_TOKEN
+from gsattn.sparse import (
+    SparseApproximator,
+    SparseConfig,
+    count_trainable,
+    distillation_objective,
+    from_teacher,
+    select_top_k,
+)
+from gsattn.train import Split, TrainConfig, fit
+
+
+def _tokens(n=4, length=40, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    tokens = torch.randint(0, 5, (n, length), generator=g)
+    tokens[1, 25:] = PAD_TOKEN
+    tokens[2, 3:] = PAD_TOKEN  # shorter than k: 3 valid positions
+    return tokens
+
+
+@pytest.mark.parametrize("rho", [0.05, 0.1, 0.2])
+def test_selector_returns_exactly_k_distinct_positions_never_pad(rho):
+    config = SparseConfig(rho=rho, max_len=40)
+    model = SparseApproximator(config)
+    tokens = _tokens()
+    out = model.approximate(tokens)
+    k = config.k(40)
+    assert out["index"].shape == (4, k) == out["valid"].shape
+    pad = tokens == PAD_TOKEN
+    for i in range(4):
+        chosen = out["index"][i][out["valid"][i]].tolist()
+        assert len(set(chosen)) == len(chosen)
+        assert not pad[i, chosen].any()
+        n_real = int((~pad[i]).sum())
+        assert len(chosen) == min(k, n_real)
+    torch.testing.assert_close(out["weights"].sum(1), torch.ones(4))
+    assert (out["weights"][~out["valid"]] == 0).all()
+
+
+def test_k_is_ceil_of_rho_times_length():
+    assert [SparseConfig(rho=r).k(100) for r in (0.05, 0.1, 0.2)] == [5, 10, 20]
+    assert SparseConfig(rho=0.05).k(10) == 1 and SparseConfig(rho=0.1).k(16384) == 1639
+
+
+def test_select_top_k_by_hand():
+    scores = torch.tensor([[0.1, 0.9, 0.5, 2.0], [3.0, 1.0, 2.0, 0.0]])
+    pad = torch.tensor([[False, False, False, True], [False, False, False, False]])
+    index, valid = select_top_k(scores, pad, 2)
+    assert index.tolist() == [[1, 2], [0, 2]] and valid.all()
+    with pytest.raises(ValueError):
+        select_top_k(scores, pad, 5)
+
+
+def test_gradients_reach_the_selector_and_not_the_frozen_classifier():
+    teacher = build_model(ModelConfig(max_len=40), seed=0)
+    model = from_teacher(teacher, SparseConfig(rho=0.1, max_len=40), seed=1)
+    torch.testing.assert_close(model.embedding.weight, teacher.embedding.weight)
+    loss = distillation_objective(task_weight=1.0)(model, _tokens(), torch.ones(4), torch.randn(4, 16))
+    loss.backward()
+    for module in (
+        model.selector.context,
+        model.selector.score,
+        model.approximator.compress,
+        model.embedding,
+    ):
+        assert module.weight.grad is not None and module.weight.grad.abs().sum() > 0
+    assert model.classifier.weight.grad is None
+    assert count_trainable(model) == sum(p.numel() for p in model.parameters()) - 17
+
+
+def test_design_bottleneck_shapes():
+    model = SparseApproximator(SparseConfig())
+    assert model.config.n_features == 48
+    assert tuple(model.approximator.compress.weight.shape) == (8, 48)
+    assert tuple(model.approximator.expand.weight.shape) == (16, 8)
+
+
+def test_distillation_learns_a_planted_position_target():
+    """Teacher output = embedding-free function of whether a 'G' run is present: the
+    approximator reduces the distillation loss well below its start."""
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(0, 4, (256, 30))
+    has = rng.random(256) < 0.5
+    for i in np.flatnonzero(has):
+        start = rng.integers(0, 25)
+        tokens[i, start : start + 5] = 2
+    target = torch.zeros(256, 16)
+    target[torch.from_numpy(has), 0] = 3.0
+    split = Split(torch.from_numpy(tokens), torch.from_numpy(has.astype(np.float32)), np.arange(256), target)
+    torch.manual_seed(0)
+    model = SparseApproximator(SparseConfig(rho=0.2, max_len=30, selector_kernel=5))
+    cfg = TrainConfig(max_epochs=25, patience=25, learning_rate=0.01, batch_size=32)
+    history, _ = fit(model, split, split, cfg, seed=0, objective=distillation_objective())
+    assert history[-1]["val_loss"] < 0.3 * history[0]["val_loss"]

@@ -1,0 +1,135 @@
+"""Compute cost of the Phase 2 SparseApproximator: analytical FLOPs against
+FlopCounterMode, linear scaling in L, and the profile rows (CPU)."""
+
+import math
+
+import pytest
+
+from gsattn.compute import (
+    SPARSE_COMPONENTS,
+    attention_flops,
+    counted_flops,
+    example_tokens,
+    profile_sparse,
+    sparse_flop_comparison,
+    sparse_flops,
+)
+from gsattn.models import ModelConfig
+from gsattn.sparse import SparseApproximator, SparseConfig, count_trainable
+
+BATCH = 3
+LENGTHS = (100, 256)
+RHOS = (0.05, 0.2)
+
+
+def _model(rho: float, length: int) -> tuple[SparseConfig, SparseApproximator]:
+    config = SparseConfig(rho=rho, max_len=length)
+    return config, SparseApproximator(config)
+
+
+def test_analytical_flops_by_hand():
+    config = SparseConfig(rho=0.1, max_len=100)  # k = 10
+    flops = sparse_flops(config, 100, matmul_only=True)
+    assert flops["selector_context"] == 2 * 16 * 16 * 15 * 100 == 768_000
+    assert flops["selector_score"] == 2 * 16 * 100
+    assert flops["approximator"] == 2 * 10 * (48 * 8 + 8 * 16) == 10_240
+    assert flops["classifier"] == 2 * 16
+    assert flops["total"] == 768_000 + 3_200 + 10_240 + 32
+    full = sparse_flops(config, 100)
+    assert full["selector_relu"] == 16 * 100
+    assert full["weights_softmax"] == 10 + 5 * 10
+    assert full["weighted_sum"] == 10 * 16 + 9 * 16
+    # The top-k's comparisons are reported, but in no FLOP total.
+    assert full["top_k_comparisons"] == math.ceil(100 * math.log2(10)) == 333
+    assert full["top_k"] == 0
+    assert full["total"] == sum(full[name] for name in SPARSE_COMPONENTS)
+    assert sparse_flops(SparseConfig(rho=0.01), 50)["top_k_comparisons"] == 49  # k = 1: a maximum
+
+
+def test_sparse_flops_rejects_bad_length():
+    with pytest.raises(ValueError, match="length"):
+        sparse_flops(SparseConfig(), 0)
+
+
+@pytest.mark.parametrize("length", LENGTHS)
+@pytest.mark.parametrize("rho", RHOS)
+def test_analytical_matmuls_equal_counter_per_op(rho, length):
+    config, model = _model(rho, length)
+    flops = sparse_flops(config, length, matmul_only=True)
+    counted = counted_flops(model, example_tokens(BATCH, length))
+    assert counted["aten.convolution"] == BATCH * (flops["selector_context"] + flops["selector_score"])
+    assert counted["aten.addmm"] == BATCH * (flops["approximator"] + flops["classifier"])
+    assert set(counted) == {"total", "aten.convolution", "aten.addmm"}
+    assert counted["total"] == BATCH * flops["total"]
+    assert BATCH * sparse_flops(config, length)["total"] > counted["total"]
+
+
+@pytest.mark.parametrize("length", LENGTHS)
+@pytest.mark.parametrize("rho", RHOS)
+def test_flop_comparison_rows_line_up(rho, length):
+    config, model = _model(rho, length)
+    rows = {row["component"]: row for row in sparse_flop_comparison(config, model, length, batch_size=2)}
+    assert set(rows) == {*SPARSE_COMPONENTS, "other", "total", "top_k_comparisons"}
+    for name in (*SPARSE_COMPONENTS, "other", "total"):
+        assert rows[name]["analytical"] == rows[name]["counted"], name
+    assert rows["selector_context"]["counted"] > 0 and rows["approximator"]["counted"] > 0
+    assert rows["other"]["counted"] == 0
+    assert rows["top_k_comparisons"]["counted"] == 0 and rows["top_k_comparisons"]["analytical"] > 0
+    total = rows["total"]
+    assert total["analytical_all"] > total["analytical"]
+    for op in ("aten.topk", "aten.gather", "aten._softmax", "aten.relu", "aten.index"):
+        assert op in total["note"], op
+    assert all(row["note"] for row in rows.values())
+
+
+@pytest.mark.parametrize("rho", (0.05, 0.1, 0.2))
+@pytest.mark.parametrize("matmul_only", (False, True))
+def test_total_is_affine_in_length(rho, matmul_only):
+    """With rho*L integral, k = rho*L exactly, so every term is a*L + b*k + c: exactly affine."""
+    config = SparseConfig(rho=rho)
+    f = {n: sparse_flops(config, n, matmul_only=matmul_only)["total"] for n in (100, 200, 400, 800)}
+    assert f[400] - f[200] == 2 * (f[200] - f[100])
+    assert f[800] - f[400] == 2 * (f[400] - f[200])
+    # Only the length-independent terms (classifier, the sum's -d) are left over, here
+    # and, up to one position's approximator cost from ceil(), at any L.
+    constant = 2 * f[100] - f[200]
+    assert 0 < constant < 100
+    for n in (333, 1001, 4097):
+        flops = sparse_flops(config, n, matmul_only=matmul_only)
+        per_position = sum(flops[name] for name in ("approximator", "weights_softmax", "weighted_sum"))
+        per_position = per_position / config.k(n) + 16  # the sum's -d over k
+        g = sparse_flops(config, 2 * n, matmul_only=matmul_only)["total"]
+        assert abs(g - 2 * flops["total"]) <= per_position + constant < 1e-3 * g
+    # ... while full attention is quadratic.
+    attention = [attention_flops(ModelConfig(), n)["total"] for n in (400, 800)]
+    assert attention[1] > 3 * attention[0]
+
+
+def test_profile_sparse_rows():
+    config, model = _model(0.1, 120)
+    rows = profile_sparse(model, config, length=120, batch_size=2, device="cpu", warmup=1, repeats=3)
+    assert all(set(row) == {"metric", "value", "unit", "method"} for row in rows)
+    by_metric = {row["metric"]: row for row in rows}
+    assert len(by_metric) == len(rows)
+    for row in rows:
+        assert math.isfinite(row["value"]), row["metric"]
+    positive = (
+        "parameters",
+        "parameters_frozen",
+        "selected_positions",
+        "flops_analytical",
+        "flops_counted",
+        "top_k_comparisons",
+        "peak_memory",
+        "time_per_batch_median",
+        "throughput",
+    )
+    for metric in positive:
+        assert by_metric[metric]["value"] > 0, metric
+    assert by_metric["time_per_batch_iqr"]["value"] >= 0
+    assert by_metric["parameters"]["value"] == count_trainable(model)
+    assert by_metric["parameters_frozen"]["value"] == 16 + 1  # the classifier Linear(16, 1)
+    assert by_metric["selected_positions"]["value"] == 12
+    assert by_metric["flops_analytical"]["value"] == sparse_flops(config, 120)["total"]
+    assert by_metric["flops_counted"]["value"] == by_metric["flops_analytical_matmul"]["value"]
+    assert by_metric["flops_analytical"]["value"] > by_metric["flops_counted"]["value"]

@@ -1,0 +1,470 @@
+"""Long-sequence benchmark: time and peak memory of full attention and of the sparse model against L.
+
+At batch 1, ``d = 16`` and 4 heads, for each length ``L``:
+
+* ``mha_weights`` – ``nn.MultiheadAttention(16, 4, batch_first=True)`` self-attention on
+  random ``(1, L, 16)`` inputs, ``need_weights=True, average_attn_weights=False`` (the
+  per-head maps Phase 1 saves);
+* ``mha`` – the same layer with ``need_weights=False``;
+* ``sdpa`` – ``torch.nn.functional.scaled_dot_product_attention`` on ``(1, 4, L, 4)``
+  q, k, v;
+* ``phase1_model`` – a whole forward pass of the Phase 1 reference
+  :class:`~gsattn.models.AttentionClassifier` (conv stem, sinusoidal positions, CLS);
+* ``sparse`` – a whole forward pass of an (untrained) :class:`~gsattn.sparse.SparseApproximator`,
+  once per ``rho``.
+
+Every pass runs in ``eval()`` under ``torch.no_grad()`` with PyTorch's defaults (the MHA
+fast path on: on CPU both MHA variants and the Phase 1 model dispatch the fused
+``aten._native_multi_head_attention``, which materialises the ``h·L²`` weights even
+with ``need_weights=False``; SDPA dispatches the blocked
+``aten._scaled_dot_product_flash_attention_for_cpu``, linear in memory). The dispatched
+kernel is recorded in each row's note.
+
+Peak memory is :func:`gsattn.compute.peak_memory_bytes` (CPU: the profiler's allocator
+events; CUDA: allocator statistics) and time is :func:`gsattn.compute.throughput`
+(warm-up, then the median and IQR of timed passes). The number of timed passes adapts:
+one probe pass sets it to about ``target_seconds`` of timing, between ``min(3, repeats)``
+and ``repeats``, so that large ``L`` costs a few passes and small ``L`` gets ``repeats``.
+
+A method is skipped at a length where :func:`estimate_peak_bytes` exceeds the memory
+budget; the row says so (``status = "skipped"``) and why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from collections.abc import Iterable, Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gsattn.compute import dispatched_ops, example_tokens, peak_memory_bytes, throughput
+from gsattn.models import AttentionClassifier, ModelConfig
+from gsattn.sparse import SparseApproximator, SparseConfig
+
+log = logging.getLogger(__name__)
+
+#: Benchmarked methods, in table and legend order (``sparse`` once per rho).
+METHODS = ("mha_weights", "mha", "sdpa", "phase1_model", "sparse")
+
+#: Full-attention methods the sparse model is compared with in :func:`speedups`.
+REFERENCES = ("sdpa", "mha", "mha_weights", "phase1_model")
+
+#: The Phase 1 reference variant (``max_len`` is set to each benchmarked length).
+REFERENCE_VARIANT = {
+    "positional": "sinusoidal",
+    "stem": "conv",
+    "stem_kernel": 15,
+    "stem_channels": 64,
+    "pooling": "cls",
+}
+
+#: Columns of :func:`benchmark`'s rows.
+COLUMNS = (
+    "method",
+    "rho",
+    "length",
+    "median_s",
+    "iqr_s",
+    "peak_bytes",
+    "repeats",
+    "status",
+    "estimated_bytes",
+    "note",
+)
+
+LABELS = {
+    "mha_weights": "MHA, need_weights=True",
+    "mha": "MHA, need_weights=False",
+    "sdpa": "SDPA",
+    "phase1_model": "Phase 1 model (MHA + conv stem)",
+}
+
+_DESCRIPTIONS = {
+    "mha_weights": "nn.MultiheadAttention(d, h) self-attention, need_weights=True, per-head maps",
+    "mha": "nn.MultiheadAttention(d, h) self-attention, need_weights=False",
+    "sdpa": "F.scaled_dot_product_attention, q/k/v (1, h, L, d/h)",
+    "phase1_model": "AttentionClassifier(conv stem 64x15, sinusoidal, CLS) forward",
+    "sparse": "SparseApproximator forward (untrained), k = ceil(rho*L)",
+}
+
+_FLOAT_BYTES = 4
+
+
+class SelfAttention(nn.Module):
+    """``nn.MultiheadAttention`` self-attention on ``(N, L, d)`` inputs, returning its outputs."""
+
+    def __init__(self, d_model: int, n_heads: int, need_weights: bool):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
+        self.need_weights = need_weights
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.attention(x, x, x, need_weights=self.need_weights, average_attn_weights=False)
+
+
+class ScaledDotProduct(nn.Module):
+    """``F.scaled_dot_product_attention`` on q, k, v stacked as ``(N, 3, h, L, d/h)``."""
+
+    def forward(self, qkv: torch.Tensor) -> torch.Tensor:
+        q, k, v = qkv.unbind(1)
+        return F.scaled_dot_product_attention(q, k, v)
+
+
+def build_case(
+    method: str,
+    length: int,
+    *,
+    rho: float | None = None,
+    d_model: int = 16,
+    n_heads: int = 4,
+    sparse_model: dict | None = None,
+    seed: int = 0,
+) -> tuple[nn.Module, torch.Tensor]:
+    """The module and the batch-1 input of one method at length ``length`` (CPU).
+
+    Parameters
+    ----------
+    method : str
+        One of :data:`METHODS`.
+    length : int
+        Sequence length ``L``.
+    rho : float, optional
+        Fraction kept; required for ``sparse``.
+    d_model, n_heads : int
+        Attention width and heads (the sparse model's ``d_model`` too).
+    sparse_model : dict, optional
+        Further :class:`~gsattn.sparse.SparseConfig` fields (selector sizes, hidden, …).
+    seed : int
+        Seed of the weights and of the random inputs.
+
+    Returns
+    -------
+    module : nn.Module
+    inputs : torch.Tensor
+        ``(1, L, d)`` floats (MHA), ``(1, 3, h, L, d/h)`` floats (SDPA) or ``(1, L)``
+        token ids (whole models).
+    """
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    if method in ("mha_weights", "mha"):
+        module = SelfAttention(d_model, n_heads, need_weights=method == "mha_weights")
+        return module, torch.randn(1, length, d_model, generator=generator)
+    if method == "sdpa":
+        qkv = torch.randn(1, 3, n_heads, length, d_model // n_heads, generator=generator)
+        return ScaledDotProduct(), qkv
+    if method == "phase1_model":
+        config = ModelConfig(d_model=d_model, n_heads=n_heads, max_len=length, **REFERENCE_VARIANT)
+        return AttentionClassifier(config), example_tokens(1, length, seed=seed)
+    if method == "sparse":
+        if rho is None:
+            raise ValueError("the sparse method needs rho")
+        config = SparseConfig(rho=rho, d_model=d_model, max_len=length, **(sparse_model or {}))
+        return SparseApproximator(config), example_tokens(1, length, seed=seed)
+    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+
+
+def estimate_peak_bytes(
+    method: str, length: int, *, d_model: int = 16, n_heads: int = 4, sparse_model: dict | None = None
+) -> int:
+    """A generous estimate of what :func:`~gsattn.compute.peak_memory_bytes` will report.
+
+    Quadratic terms are what the kernels materialise (checked against measurements
+    on CPU, PyTorch 2.13): the fused MHA kernel holds the ``h·L²`` fp32 weights once
+    (with or without ``need_weights``); the Phase 1 model, with its key-padding mask,
+    holds them twice over ``L + 1`` tokens (CLS). SDPA's CPU flash kernel and the
+    sparse model are linear in ``L`` (the sparse model's context convolution uses an
+    ``im2col`` buffer of ``d·kernel`` floats per position at small ``L``). Linear
+    terms are a wide margin over the measured per-position memory so that a skip
+    decision errs towards skipping.
+
+    Returns
+    -------
+    int
+        Bytes (fp32).
+    """
+    d, h, n = d_model, n_heads, length
+    if method in ("mha_weights", "mha"):
+        return _FLOAT_BYTES * (h * n * n + 32 * n * d)
+    if method == "sdpa":
+        return _FLOAT_BYTES * 32 * n * d
+    if method == "phase1_model":
+        channels = REFERENCE_VARIANT["stem_channels"]
+        return _FLOAT_BYTES * (2 * h * (n + 1) ** 2 + 8 * n * (channels + d))
+    if method == "sparse":
+        config = SparseConfig(d_model=d, max_len=max(1, n), **(sparse_model or {}))
+        # im2col buffer of the context convolution (small L) + activations, per position
+        per_position = d * config.selector_kernel + 8 * (d + config.selector_channels)
+        return _FLOAT_BYTES * n * per_position
+    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+
+
+def _kernels(module: nn.Module, inputs: torch.Tensor) -> str:
+    """The attention / convolution / top-k ATen ops one pass dispatches."""
+    keep = {"aten.bmm", "aten.baddbmm", "aten.convolution", "aten.topk", "aten.addmm"}
+    ops = [op for op in dispatched_ops(module, inputs) if "attention" in op or op in keep]
+    return ", ".join(ops) or "none"
+
+
+def measure(
+    module: nn.Module, inputs: torch.Tensor, *, repeats: int, target_seconds: float, warmup: int = 1
+) -> dict:
+    """Peak memory and timing of ``module(inputs)``, batch as given.
+
+    One :func:`~gsattn.compute.peak_memory_bytes` pass, then a probe
+    (``warmup`` untimed passes + one timed) that sets the number of timed passes to
+    ``clamp(target_seconds / probe, min(3, repeats), repeats)``, then those passes
+    (:func:`~gsattn.compute.throughput`, no further warm-up).
+
+    Returns
+    -------
+    dict
+        ``median_s``, ``iqr_s``, ``peak_bytes``, ``repeats``.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    peak = peak_memory_bytes(module, inputs)
+    probe = throughput(module, inputs, warmup=warmup, repeats=1)["median_s"]
+    wanted = int(target_seconds / probe) if probe > 0 else repeats
+    n = max(min(3, repeats), min(repeats, wanted))
+    timing = throughput(module, inputs, warmup=0, repeats=n)
+    return {"median_s": timing["median_s"], "iqr_s": timing["iqr_s"], "peak_bytes": peak, "repeats": n}
+
+
+def _cases(rhos: Sequence[float]) -> Iterator[tuple[str, float | None]]:
+    for method in METHODS:
+        if method == "sparse":
+            for rho in rhos:
+                yield method, float(rho)
+        else:
+            yield method, None
+
+
+def benchmark(
+    lengths: Iterable[int],
+    rhos: Sequence[float],
+    *,
+    memory_budget_bytes: float,
+    repeats: int,
+    target_seconds: float = 2.0,
+    warmup: int = 1,
+    d_model: int = 16,
+    n_heads: int = 4,
+    sparse_model: dict | None = None,
+    seed: int = 0,
+) -> list[dict]:
+    """Time and peak memory of every method (:data:`METHODS`, ``sparse`` per rho) at every length.
+
+    Runs on CPU with the current ``torch.get_num_threads()``.
+
+    Parameters
+    ----------
+    lengths : iterable of int
+        Sequence lengths, benchmarked in increasing order.
+    rhos : sequence of float
+        Fractions kept by the sparse model.
+    memory_budget_bytes : float
+        A method whose :func:`estimate_peak_bytes` exceeds this at a length is skipped there.
+    repeats : int
+        Most timed passes per point (see :func:`measure`).
+    target_seconds : float
+        Timing time aimed at per point.
+    warmup : int
+        Untimed passes before the probe.
+    d_model, n_heads : int
+        Model width and heads.
+    sparse_model : dict, optional
+        Further ``SparseConfig`` fields.
+    seed : int
+        Seed of weights and inputs.
+
+    Returns
+    -------
+    list[dict]
+        One row per method, rho and length with the keys of :data:`COLUMNS`; ``rho`` is
+        NaN except for ``sparse``; ``median_s``, ``iqr_s``, ``peak_bytes`` are NaN and
+        ``repeats`` 0 for skipped rows.
+    """
+    lengths = sorted({int(length) for length in lengths})
+    if not lengths or lengths[0] < 1:
+        raise ValueError(f"need positive lengths, got {lengths}")
+    threads = torch.get_num_threads()
+    kernels: dict[tuple[str, float | None], str] = {}
+    rows = []
+    for length in lengths:
+        for method, rho in _cases(rhos):
+            estimate = estimate_peak_bytes(
+                method, length, d_model=d_model, n_heads=n_heads, sparse_model=sparse_model
+            )
+            row = {
+                "method": method,
+                "rho": math.nan if rho is None else rho,
+                "length": length,
+                "median_s": math.nan,
+                "iqr_s": math.nan,
+                "peak_bytes": math.nan,
+                "repeats": 0,
+                "status": "skipped",
+                "estimated_bytes": estimate,
+                "note": "",
+            }
+            if estimate > memory_budget_bytes:
+                row["note"] = (
+                    f"estimated {estimate / 2**30:.2f} GiB exceeds the budget "
+                    f"{memory_budget_bytes / 2**30:.2f} GiB"
+                )
+                log.info("skip %s rho=%s at L=%d: %s", method, rho, length, row["note"])
+                rows.append(row)
+                continue
+            module, inputs = build_case(
+                method,
+                length,
+                rho=rho,
+                d_model=d_model,
+                n_heads=n_heads,
+                sparse_model=sparse_model,
+                seed=seed,
+            )
+            if (method, rho) not in kernels:  # first (smallest) length: cheap
+                kernels[method, rho] = _kernels(module, inputs)
+            result = measure(module, inputs, repeats=repeats, target_seconds=target_seconds, warmup=warmup)
+            row.update(result, status="ok")
+            row["note"] = f"{_DESCRIPTIONS[method]}; kernels: {kernels[method, rho]}; threads={threads}"
+            log.info(
+                "%s rho=%s L=%d: median %.4g s (IQR %.2g, %d repeats), peak %d bytes",
+                method,
+                rho,
+                length,
+                row["median_s"],
+                row["iqr_s"],
+                row["repeats"],
+                row["peak_bytes"],
+            )
+            rows.append(row)
+            del module, inputs
+    return rows
+
+
+def speedups(rows: Sequence[dict], references: Sequence[str] = REFERENCES) -> list[dict]:
+    """Speed-ups and memory ratios of each sparse rho over each full-attention method, per length.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        :func:`benchmark` rows.
+    references : sequence of str
+        Methods compared with (default :data:`REFERENCES`).
+
+    Returns
+    -------
+    list[dict]
+        One row per sparse rho and length (wide): ``rho``, ``length``, ``sparse_s``,
+        ``sparse_peak_bytes``, then ``speedup_vs_<ref>`` (reference median time /
+        sparse median time) for each reference, then ``memory_ratio_vs_<ref>``
+        (reference peak / sparse peak); NaN where either side was skipped.
+    """
+    by_key = {(row["method"], row["length"]): row for row in rows if row["method"] != "sparse"}
+    out = []
+    for sparse in (row for row in rows if row["method"] == "sparse"):
+        found = {ref: by_key.get((ref, sparse["length"]), {}) for ref in references}
+        out.append(
+            {
+                "rho": sparse["rho"],
+                "length": sparse["length"],
+                "sparse_s": sparse["median_s"],
+                "sparse_peak_bytes": sparse["peak_bytes"],
+                **{
+                    f"speedup_vs_{ref}": _ratio(row.get("median_s", math.nan), sparse["median_s"])
+                    for ref, row in found.items()
+                },
+                **{
+                    f"memory_ratio_vs_{ref}": _ratio(row.get("peak_bytes", math.nan), sparse["peak_bytes"])
+                    for ref, row in found.items()
+                },
+            }
+        )
+    return out
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    if math.isnan(numerator) or math.isnan(denominator) or denominator <= 0:
+        return math.nan
+    return float(numerator) / float(denominator)
+
+
+def _label(method: str, rho: float) -> str:
+    return f"sparse, rho={rho:g}" if method == "sparse" else LABELS[method]
+
+
+def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
+    """Log-log time and peak memory against ``L``, one line per method (PNG).
+
+    Skipped points are left out; dotted grey guides show slopes 1 (∝ L) and 2 (∝ L²).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["status"] == "ok":
+            series.setdefault(_label(row["method"], row["rho"]), []).append(row)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, ylabel in (
+        (axes[0], "median_s", "time per forward pass (s, median)"),
+        (axes[1], "peak_bytes", "peak memory (bytes)"),
+    ):
+        for label, points in series.items():
+            points = sorted(points, key=lambda row: row["length"])
+            x = [row["length"] for row in points]
+            y = [max(float(row[key]), 1e-12) for row in points]
+            ax.plot(
+                x, y, marker="o", ms=3, lw=1.2, label=label, ls="--" if label.startswith("sparse") else "-"
+            )
+        _guides(ax, [row for row in rows if row["status"] == "ok"], key)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("sequence length L")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="major", lw=0.3)
+    if series:
+        axes[0].legend(fontsize=7)
+    fig.suptitle(
+        title or "Full attention vs sparse model, batch 1 (missing points: over memory budget)", fontsize=9
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def _guides(ax, rows: Sequence[dict], key: str) -> None:
+    """Dotted slope-1 and slope-2 lines through the median point of the smallest length."""
+    if not rows:
+        return
+    lengths = sorted({row["length"] for row in rows})
+    if len(lengths) < 2:
+        return
+    start = [float(row[key]) for row in rows if row["length"] == lengths[0] and float(row[key]) > 0]
+    if not start:
+        return
+    y0 = sorted(start)[len(start) // 2]
+    x = [lengths[0], lengths[-1]]
+    for power, text in ((1, "∝ L"), (2, "∝ L²")):
+        y = [y0, y0 * (lengths[-1] / lengths[0]) ** power]
+        ax.plot(x, y, color="grey", lw=0.7, ls=":")
+        ax.annotate(text, (x[1], y[1]), fontsize=7, color="grey", ha="right", va="bottom")
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """``torch.set_num_threads(threads)`` for the block, restored afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(threads)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

@@ -1,0 +1,50 @@
+"""Rule profile_sparse: the compute cost of the sparse approximator at one rho.
+
+Closed-form FLOPs per sequence (selector, top-k comparisons reported apart, MLP
+on the k kept positions) next to ``FlopCounterMode`` (which counts the two
+convolutions and the linear layers only; ``flops.tsv`` lines them up),
+parameters (trainable and the frozen classifier), peak memory and throughput at
+the trained length. Weights do not change the cost, so an untrained model is used.
+"""
+
+import torch
+
+from gsattn.compute import profile_sparse, sparse_flop_comparison
+from gsattn.datasets import load_encoded
+from gsattn.io import atomic_outputs, write_table
+from gsattn.logs import rule_logging
+from gsattn.sparse import SparseApproximator, SparseConfig
+from gsattn.train import resolve_device
+
+
+def run(
+    encoded: str, model_spec: dict, rho: float, profile: dict, device: str, threads: int, out: dict
+) -> None:
+    """Profile one rho at the data set's length; write compute and FLOP tables."""
+    torch.set_num_threads(max(1, threads))
+    length = load_encoded(encoded)["tokens"].shape[1]
+    config = SparseConfig(rho=rho, max_len=length, **model_spec)
+    torch.manual_seed(0)
+    model = SparseApproximator(config)
+    dev = resolve_device(device)
+    rows = profile_sparse(
+        model, config, length, profile["batch_size"], dev, profile["warmup"], profile["repeats"]
+    )
+    rows.append({"metric": "length", "value": length, "unit": "bp", "method": "encoded.npz"})
+    flops = sparse_flop_comparison(config, model.cpu(), length)
+    with atomic_outputs(out["compute"], out["flops"]) as (compute_path, flops_path):
+        with open(compute_path, "w") as handle:
+            write_table(handle, rows)
+        with open(flops_path, "w") as handle:
+            write_table(handle, flops)
+
+
+def main(smk) -> None:
+    p = smk.params
+    out = {"compute": smk.output.compute, "flops": smk.output.flops}
+    with rule_logging(smk.log[0], "profile_sparse"):
+        run(smk.input.encoded, p.model, float(smk.wildcards.rho), p.profile, p.device, smk.threads, out)
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821

@@ -1,0 +1,116 @@
+"""Rule train_sparse: distil one Phase 1 teacher into a top-k sparse approximator.
+
+The teacher is the reference attention variant trained with the same seed; the
+targets are its pooled vectors saved in ``ground_truth.npz`` (what its classifier
+reads). The approximator keeps ``k = ceil(rho * L)`` positions, the teacher's
+classifier stays frozen, and the loss is the distillation MSE (+ ``task_weight``
+× the task loss). Same splits as Phase 1; early stopping on the validation loss.
+"""
+
+import time
+
+import numpy as np
+import torch
+
+from gsattn.datasets import load_encoded
+from gsattn.io import atomic_outputs, write_table
+from gsattn.logs import rule_logging
+from gsattn.models import load_model
+from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
+from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
+
+
+def teacher_splits(encoded: str, truth: str, task: str) -> dict:
+    """Phase 1 splits with the teacher's pooled vectors attached (IDs checked)."""
+    arrays = load_encoded(encoded)
+    with np.load(truth, allow_pickle=False) as gt:
+        if gt["ids"].tolist() != arrays["ids"].tolist():
+            raise ValueError(f"{truth}: sequence IDs differ from {encoded}")
+        pooled = gt["pooled"].astype(np.float32)
+    splits = {}
+    for name in ("train", "validation", "test"):
+        split = load_split(arrays, name, task)
+        split.teacher = torch.from_numpy(pooled[split.index])
+        splits[name] = split
+    return splits
+
+
+def run(
+    encoded: str,
+    teacher: dict,
+    truth: str,
+    model_spec: dict,
+    rho: float,
+    training: dict,
+    task_weight: float,
+    seed: int,
+    threads: int,
+    out: dict,
+    device: str = "auto",
+) -> None:
+    """Train one sparse approximator; ``out`` has keys model, hparams, history."""
+    set_determinism(seed, threads)
+    dev = resolve_device(device)
+    cfg = TrainConfig(**(training | {"task": "binary"}))
+    teacher_model, teacher_hparams = load_model(teacher["model"], teacher["hparams"])
+    splits = teacher_splits(encoded, truth, cfg.task)
+    length = splits["train"].tokens.shape[1]
+    config = SparseConfig(rho=rho, max_len=length, d_model=teacher_model.config.d_model, **model_spec)
+    model = from_teacher(teacher_model, config, seed)
+    objective = distillation_objective(task_weight, cfg.task)
+    start = time.perf_counter()
+    history, best = fit(
+        model, splits["train"], splits["validation"], cfg, seed, device=dev, objective=objective
+    )
+    model.load_state_dict(best)
+    extra = {
+        "sparse": config.to_dict(),
+        "k": config.k(length),
+        "teacher": teacher_hparams["model"],
+        "training": cfg.to_dict(),
+        "task_weight": task_weight,
+        "seed": seed,
+        "epochs_run": len(history),
+        "best_epoch": min(history, key=lambda r: r["val_loss"])["epoch"],
+        "train_seconds": time.perf_counter() - start,
+        "n_trainable": count_trainable(model),
+        "torch": torch.__version__,
+        "device": str(dev),
+    }
+    with atomic_outputs(out["model"], out["hparams"], out["history"]) as (weights, hparams, hist):
+        save_sparse(model.cpu(), str(weights), str(hparams), extra)
+        with open(hist, "w") as handle:
+            write_table(handle, history)
+
+
+def save_sparse(model, weights: str, hparams: str, extra: dict) -> None:
+    """``state_dict`` (frozen classifier included) and a JSON of hyper-parameters."""
+    import json
+
+    torch.save(model.state_dict(), weights)
+    with open(hparams, "w") as handle:
+        json.dump(extra, handle, indent=2, sort_keys=True)
+
+
+def main(smk) -> None:
+    p = smk.params
+    teacher = {"model": smk.input.teacher_model, "hparams": smk.input.teacher_hparams}
+    out = {k: smk.output[k] for k in ("model", "hparams", "history")}
+    with rule_logging(smk.log[0], "train_sparse"):
+        run(
+            smk.input.encoded,
+            teacher,
+            smk.input.truth,
+            p.model,
+            float(smk.wildcards.rho),
+            p.training,
+            p.task_weight,
+            int(smk.wildcards.seed),
+            smk.threads,
+            out,
+            p.device,
+        )
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
