@@ -10,7 +10,7 @@ import torch
 
 from gsattn.compute import flop_comparison, profile_model
 from gsattn.datasets import load_encoded
-from gsattn.io import atomic_outputs, write_table
+from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model
 from gsattn.train import resolve_device
@@ -28,11 +28,7 @@ def run(encoded: str, variant: dict, profile: dict, device: str, threads: int, o
     )
     rows.append({"metric": "length", "value": length, "unit": "bp", "method": "encoded.npz"})
     flops = flop_comparison(config, model.cpu(), length)
-    with atomic_outputs(out["compute"], out["flops"]) as (compute_path, flops_path):
-        with open(compute_path, "w") as handle:
-            write_table(handle, rows)
-        with open(flops_path, "w") as handle:
-            write_table(handle, flops)
+    write_tables({out["compute"]: rows, out["flops"]: flops})
 
 
 def main(smk) -> None:

@@ -11,7 +11,7 @@ import torch
 
 from gsattn.compute import profile_sparse, sparse_flop_comparison
 from gsattn.datasets import load_encoded
-from gsattn.io import atomic_outputs, write_table
+from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.sparse import SparseApproximator, SparseConfig
 from gsattn.train import resolve_device
@@ -32,11 +32,7 @@ def run(
     )
     rows.append({"metric": "length", "value": length, "unit": "bp", "method": "encoded.npz"})
     flops = sparse_flop_comparison(config, model.cpu(), length)
-    with atomic_outputs(out["compute"], out["flops"]) as (compute_path, flops_path):
-        with open(compute_path, "w") as handle:
-            write_table(handle, rows)
-        with open(flops_path, "w") as handle:
-            write_table(handle, flops)
+    write_tables({out["compute"]: rows, out["flops"]: flops})
 
 
 def main(smk) -> None:

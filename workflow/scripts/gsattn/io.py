@@ -220,6 +220,15 @@ def write_table(handle: io.TextIOBase, rows: Sequence[dict]) -> None:
     write_columns(handle, {c: [row[c] for row in rows] for c in rows[0]})
 
 
+def write_tables(tables: dict[str, Sequence[dict]]) -> None:
+    """Write several ``path → rows`` tables at once, atomically (all or none)."""
+    paths = list(tables)
+    with atomic_outputs(*paths) as temps:
+        for tmp, path in zip(temps, paths, strict=True):
+            with open(tmp, "w") as handle:
+                write_table(handle, tables[path])
+
+
 def format_cell(value) -> str:
     """TSV cell text: floats as ``%.6g``, NaN as ``NA``, anything else ``str``."""
     if isinstance(value, float | np.floating):

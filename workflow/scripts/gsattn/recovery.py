@@ -59,7 +59,8 @@ def _check_2d(name: str, array: np.ndarray, shape: tuple[int, ...] | None = None
     return array
 
 
-def _check_mask(name: str, mask: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+def check_mask(name: str, mask: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """A 2-D ``(N, L)`` boolean mask (optionally of ``shape``), else ``ValueError``."""
     mask = _check_2d(name, mask, shape)
     if mask.dtype != bool:
         raise ValueError(f"{name} must be a boolean array, got dtype {mask.dtype}")
@@ -192,8 +193,8 @@ def per_sequence_auc(
     auprc : numpy.ndarray
         ``(N,)`` float64 average precision, NaN where AUROC is.
     """
-    scored = _check_mask("scored", scored)
-    positive = _check_mask("positive", positive, scored.shape)
+    scored = check_mask("scored", scored)
+    positive = check_mask("positive", positive, scored.shape)
     if (positive & ~scored).any():
         raise ValueError("positive positions must be a subset of scored positions")
     scores = _check_scores(scores, scored.shape, scored)
@@ -238,8 +239,8 @@ def enrichment(scores: np.ndarray, positive: np.ndarray, scored: np.ndarray) -> 
     numpy.ndarray
         ``(N,)`` float64, NaN where a row has no positive or no scored score mass.
     """
-    scored = _check_mask("scored", scored)
-    positive = _check_mask("positive", positive, scored.shape)
+    scored = check_mask("scored", scored)
+    positive = check_mask("positive", positive, scored.shape)
     if (positive & ~scored).any():
         raise ValueError("positive positions must be a subset of scored positions")
     scores = _check_scores(scores, scored.shape, scored)
@@ -315,8 +316,8 @@ def topk_hits(
         drawn uniformly at random, ``1 - C(n - m, k) / C(n, k)`` with ``n``
         valid positions of which ``m`` are hits; NaN for rows without positives.
     """
-    valid = _check_mask("valid", valid)
-    positive = _check_mask("positive", positive, valid.shape)
+    valid = check_mask("valid", valid)
+    positive = check_mask("positive", positive, valid.shape)
     if (positive & ~valid).any():
         raise ValueError("positive positions must be a subset of valid positions")
     if int(k) != k or k < 1:

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from gsattn.motifs import ROLES
-from gsattn.recovery import position_sets, valid_positions
+from gsattn.recovery import check_mask, position_sets, valid_positions
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,6 @@ _PERM_CHUNK = 256
 
 
 # --------------------------------------------------------------------------- validation
-def _check_mask(name: str, mask: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (N, L), got shape {mask.shape}")
-    if shape is not None and mask.shape != shape:
-        raise ValueError(f"{name} has shape {mask.shape}, expected {shape}")
-    if mask.dtype != bool:
-        raise ValueError(f"{name} must be a boolean array, got dtype {mask.dtype}")
-    return mask
-
-
 def _check_k(k: int) -> int:
     if int(k) != k or k < 1:
         raise ValueError(f"k must be a positive integer, got {k}")
@@ -74,8 +63,8 @@ def _check_within(
     selected: np.ndarray, positive: np.ndarray, lengths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate a selection and positives against the lengths; return them and the valid mask."""
-    selected = _check_mask("selected", selected)
-    positive = _check_mask("positive", positive, selected.shape)
+    selected = check_mask("selected", selected)
+    positive = check_mask("positive", positive, selected.shape)
     valid = valid_positions(lengths, selected.shape[1])
     if valid.shape != selected.shape:
         raise ValueError("lengths and selected disagree on the number of sequences")
@@ -204,8 +193,8 @@ def precision(selected: np.ndarray, positive: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(N,)`` float64, NaN where nothing is selected.
     """
-    selected = _check_mask("selected", selected)
-    positive = _check_mask("positive", positive, selected.shape)
+    selected = check_mask("selected", selected)
+    positive = check_mask("positive", positive, selected.shape)
     n_selected = selected.sum(axis=1)
     hits = (selected & positive).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -490,7 +479,7 @@ def selection_rows(
     list of dict
         Rows with keys :data:`ROW_KEYS`.
     """
-    selected = _check_mask("selected", selected, np.asarray(motif_index).shape)
+    selected = check_mask("selected", selected, np.asarray(motif_index).shape)
     names = np.asarray(motif_labels, dtype=str)
     roles = np.asarray(motif_roles, dtype=str)
     if names.ndim != 1 or names.shape != roles.shape:
