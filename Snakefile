@@ -12,6 +12,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/phase1.smk"
 include: "workflow/rules/phase2.smk"
+include: "workflow/rules/phase3.smk"
 
 
 report: "workflow/report/workflow.rst"

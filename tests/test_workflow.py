@@ -46,23 +46,27 @@ def test_snakefmt_and_ruff_are_clean():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("configfile", "n_data"), [("config/config.yaml", 1), ("config/paper.yaml", 2)])
-def test_dry_run_shows_the_whole_chain(configfile, n_data, tmp_path):
+@pytest.mark.parametrize(
+    ("configfile", "n_data", "n_seeds"), [("config/config.yaml", 1, 5), ("config/paper.yaml", 2, 10)]
+)
+def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, tmp_path):
     result = snakemake("-n", "--configfile", str(REPO / configfile), "--directory", str(tmp_path))
     jobs = {
         parts[0]: int(parts[1])
         for parts in (line.split() for line in result.stdout.splitlines())
         if len(parts) == 2 and parts[1].isdigit()
     }
-    n_models = n_data * 3 * 5  # data sets x default variants x default seeds
+    n_models = n_data * 3 * n_seeds  # data sets x default variants x seeds
     assert jobs["plant_motifs"] == n_data and jobs["encode_dataset"] == n_data
     assert jobs["score_pwm_oracle"] == n_data
     assert jobs["train_attention"] == n_models and jobs["evaluate_recovery"] == n_models
-    assert jobs["extract_attention"] == n_data * 5 and jobs["profile_compute"] == n_data * 3
+    assert jobs["extract_attention"] == n_data * n_seeds and jobs["profile_compute"] == n_data * 3
     assert jobs["summarize_phase1"] == n_data
-    assert jobs["train_sparse"] == n_data * 3 * 5 and jobs["evaluate_sparse"] == n_data * 3 * 5
+    assert jobs["train_sparse"] == n_data * 3 * n_seeds and jobs["evaluate_sparse"] == n_data * 3 * n_seeds
     assert jobs["profile_sparse"] == n_data * 3 and jobs["summarize_phase2"] == n_data
     assert jobs["benchmark_scaling"] == 1
+    assert jobs["train_pipeline"] == n_data * 2 * n_seeds and jobs["fit_floors"] == n_data
+    assert jobs["compare_models"] == n_data
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +213,34 @@ def test_tiny_phase2_outputs(tiny_run):
     assert {r["length"] for r in scaling} == {64, 128}
     assert {r["method"] for r in scaling} >= {"mha", "sdpa", "sparse"}
     assert (tiny_run / "results/phase2/scaling/scaling.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_tiny_phase3_outputs(tiny_run):
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    for name in config["datasets"]:
+        floors = read_table(tiny_run / "results" / "phase3" / name / "floors.tsv")
+        assert {r["model"] for r in floors} == {"gc_content", "kmer2_logistic"}
+        for kind in ("joint_pipeline", "cnn"):
+            folder = tiny_run / "results" / "phase3" / name / kind / "seed1"
+            rows = read_table(folder / "test_metrics.tsv")
+            assert {r["metric"] for r in rows if r["split"] == "test"} == {"accuracy", "auroc", "auprc"}
+            with np.load(folder / "predictions.npz", allow_pickle=False) as pred:
+                assert pred["logits"].shape == pred["rows"].shape
+        comparison = tiny_run / "results" / "phase3" / name / "comparison"
+        verdict = read_table(comparison / "verdict.tsv")
+        assert len(verdict) == 1 and verdict[0]["verdict"] in {
+            "joint pipeline superior",
+            "traditional attention superior",
+            "equivalent",
+            "inconclusive",
+        }
+        tests = read_table(comparison / "tests.tsv")
+        assert {(r["metric"], r["test"]) for r in tests} >= {
+            ("accuracy", "paired_t"),
+            ("accuracy", "wilcoxon"),
+            ("accuracy", "tost"),
+            ("accuracy", "bootstrap"),
+            ("accuracy", "mcnemar"),
+        }
+        evidence = {r["model"] for r in read_table(comparison / "evidence.tsv")}
+        assert evidence == {"attention", "joint_pipeline", "cnn", "gc_content", "kmer2_logistic"}

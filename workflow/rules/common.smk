@@ -77,7 +77,26 @@ def get_final_outputs():
     phase2 = expand(
         "results/phase2/{dataset}/summary/criteria.tsv", dataset=list(DATASETS)
     )
-    return data + truth + summary + phase2 + ["results/phase2/scaling/scaling.tsv"]
+    phase3 = expand(
+        "results/phase3/{dataset}/{kind}/seed{seed}/test_metrics.tsv",
+        dataset=list(DATASETS),
+        kind=config["phase3"]["models"],
+        seed=config["seeds"],
+    )
+    floors = expand("results/phase3/{dataset}/floors.tsv", dataset=list(DATASETS))
+    if {"joint_pipeline", "cnn"} <= set(config["phase3"]["models"]):
+        floors += expand(
+            "results/phase3/{dataset}/comparison/verdict.tsv", dataset=list(DATASETS)
+        )
+    return (
+        data
+        + truth
+        + summary
+        + phase2
+        + ["results/phase2/scaling/scaling.tsv"]
+        + phase3
+        + floors
+    )
 
 
 PHASE1 = config["phase1"]
@@ -161,3 +180,11 @@ def phase2_rhos(pattern):
         )
 
     return inputs
+
+
+PHASE3 = config["phase3"]
+P3 = "results/phase3/{dataset}/{kind}/seed{seed}"
+
+
+wildcard_constraints:
+    kind="|".join(PHASE3["models"]),

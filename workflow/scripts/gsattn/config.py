@@ -78,3 +78,5 @@ def check_config(config: dict) -> None:
             _check_synthetic(name, spec)
     _check_phase1(config["phase1"])
     _check_phase2(config["phase2"])
+    if config["phase3"]["pipeline"]["cnn_kernel"] % 2 == 0:
+        raise ConfigError("phase3.pipeline.cnn_kernel must be odd")

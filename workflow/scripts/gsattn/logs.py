@@ -14,16 +14,26 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 def log_to_file(path: str | os.PathLike | None, level: int = logging.INFO) -> None:
     """Send a rule's output to its ``log:`` file.
 
-    ``sys.stderr`` is redirected to ``path``, so log records, warnings, tqdm
-    progress bars and tracebacks all land in the log; warnings and errors are
-    also echoed to the console (the original stderr), so a failing job still
-    says why on screen.
+    ``sys.stderr`` and file descriptor 2 are redirected to ``path``, so log
+    records, warnings, tqdm progress bars, tracebacks and messages printed by
+    native libraries (e.g. the torch profiler) all land in the log; warnings and
+    errors are also echoed to the console (the original stderr), so a failing
+    job still says why on screen.
     """
-    console = logging.StreamHandler(sys.__stderr__)
+    console_stream = sys.__stderr__
+    if path:
+        log_file = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
+        try:
+            sys.__stderr__.flush()
+            console_stream = os.fdopen(os.dup(2), "w", buffering=1)
+            os.dup2(log_file.fileno(), 2)
+        except (OSError, ValueError, AttributeError):  # no real fd 2 (e.g. under pytest capture)
+            console_stream = sys.__stderr__
+        sys.stderr = log_file
+    console = logging.StreamHandler(console_stream)
     console.setLevel(logging.WARNING)
     handlers: list[logging.Handler] = [console]
     if path:
-        sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
         handlers.append(logging.StreamHandler(sys.stderr))
     logging.basicConfig(level=level, format=FORMAT, handlers=handlers, force=True)
     logging.captureWarnings(True)

@@ -1,0 +1,115 @@
+# Phase 3: does task-specific learning without an attention intermediate (the
+# joint pipeline) beat traditional attention? Rivals: a one-layer CNN and floors.
+
+
+rule train_pipeline:
+    input:
+        code=package_files("datasets", "pipeline", "train", "io", "logs"),
+        encoded="results/data/{dataset}/encoded.npz",
+    output:
+        model=f"{P3}/model.pt",
+        hparams=f"{P3}/hparams.json",
+        history=f"{P3}/history.tsv",
+        metrics=f"{P3}/test_metrics.tsv",
+        predictions=f"{P3}/predictions.npz",
+    log:
+        "results/logs/train_pipeline/{dataset}/{kind}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_pipeline/{dataset}/{kind}/seed{seed}.tsv"
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        spec=PHASE3["pipeline"],
+        training=PHASE3["training"],
+        rates=PHASE3["learning_rates"],
+        device=config["device"],
+    script:
+        "../scripts/train_pipeline.py"
+
+
+rule fit_floors:
+    input:
+        code=package_files("datasets", "floors", "stats", "io", "logs"),
+        encoded="results/data/{dataset}/encoded.npz",
+    output:
+        floors="results/phase3/{dataset}/floors.tsv",
+    log:
+        "results/logs/fit_floors/{dataset}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        kmer_k=PHASE3["kmer_k"],
+    script:
+        "../scripts/fit_floors.py"
+
+
+rule compare_models:
+    input:
+        code=package_files("compare", "stats", "datasets", "io", "logs"),
+        encoded="results/data/{dataset}/encoded.npz",
+        floors="results/phase3/{dataset}/floors.tsv",
+        attention_metrics=expand(
+            "results/phase1/{{dataset}}/{variant}/seed{seed}/test_metrics.tsv",
+            variant=REFERENCE,
+            seed=SEEDS,
+        ),
+        attention_truth=expand(
+            "results/phase1/{{dataset}}/{variant}/seed{seed}/ground_truth.npz",
+            variant=REFERENCE,
+            seed=SEEDS,
+        ),
+        pipeline_metrics=expand(
+            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/test_metrics.tsv",
+            seed=SEEDS,
+        ),
+        pipeline_predictions=expand(
+            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/predictions.npz",
+            seed=SEEDS,
+        ),
+        cnn_metrics=expand(
+            "results/phase3/{{dataset}}/cnn/seed{seed}/test_metrics.tsv", seed=SEEDS
+        ),
+        cnn_predictions=expand(
+            "results/phase3/{{dataset}}/cnn/seed{seed}/predictions.npz", seed=SEEDS
+        ),
+    output:
+        tests=report(
+            "results/phase3/{dataset}/comparison/tests.tsv",
+            caption="../report/phase3_tests.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "head-to-head tests"},
+        ),
+        evidence=report(
+            "results/phase3/{dataset}/comparison/evidence.tsv",
+            caption="../report/phase3_evidence.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "models and floors"},
+        ),
+        verdict=report(
+            "results/phase3/{dataset}/comparison/verdict.tsv",
+            caption="../report/phase3_verdict.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "verdict"},
+        ),
+    log:
+        "results/logs/compare_models/{dataset}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        margin=PHASE3["margin"],
+        alpha=PHASE3["alpha"],
+        n_boot=PHASE3["n_bootstrap"],
+    script:
+        "../scripts/compare_models.py"

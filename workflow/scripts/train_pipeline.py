@@ -1,0 +1,99 @@
+"""Rule train_pipeline: train one Phase 3 model (joint pipeline or CNN) with one seed.
+
+Same data, splits, seeds, early stopping and loss as Phase 1. The joint
+pipeline's optimizer has two parameter groups (embeddings and the rest) with
+their own learning rates. Writes weights, hyper-parameters, history, metrics on
+every split and the test logits for the head-to-head comparison.
+"""
+
+import time
+
+import numpy as np
+import torch
+
+from gsattn.datasets import load_encoded
+from gsattn.io import atomic_outputs, save_npz, write_table
+from gsattn.logs import rule_logging
+from gsattn.pipeline import (
+    PipelineConfig,
+    build_pipeline_model,
+    pipeline_flops,
+    pipeline_optimizer,
+    save_pipeline,
+)
+from gsattn.train import TrainConfig, fit, load_split, metrics, predict, resolve_device, set_determinism
+
+
+def run(
+    encoded: str,
+    kind: str,
+    spec: dict,
+    training: dict,
+    rates: dict,
+    seed: int,
+    threads: int,
+    out: dict,
+    device: str = "auto",
+) -> None:
+    """Train and save; ``out`` has keys model, hparams, history, metrics, predictions."""
+    set_determinism(seed, threads)
+    dev = resolve_device(device)
+    arrays = load_encoded(encoded)
+    cfg = TrainConfig(**(training | {"task": "binary"}))
+    splits = {s: load_split(arrays, s, cfg.task) for s in ("train", "validation", "test")}
+    config = PipelineConfig(kind=kind, length=arrays["tokens"].shape[1], **spec)
+    model = build_pipeline_model(config, seed).to(dev)
+    optimizer = None
+    if kind == "joint_pipeline":
+        optimizer = pipeline_optimizer(model, rates["embedding"], rates["rest"], cfg.weight_decay)
+    start = time.perf_counter()
+    history, best = fit(
+        model, splits["train"], splits["validation"], cfg, seed, optimizer=optimizer, device=dev
+    )
+    model.load_state_dict(best)
+    best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
+    rows, test_logits = [], None
+    for name, data in splits.items():
+        logits = predict(model, data.tokens)
+        test_logits = logits if name == "test" else test_logits
+        for metric, value in metrics(cfg.task, data.targets.numpy(), logits).items():
+            rows.append({"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    extra = {"training": cfg.to_dict(), "seed": seed, "learning_rates": rates if optimizer else None}
+    extra |= {
+        "epochs_run": len(history),
+        "best_epoch": best_epoch,
+        "train_seconds": time.perf_counter() - start,
+    }
+    extra |= {"seconds_to_best": history[best_epoch - 1]["seconds"], "flops": pipeline_flops(config)}
+    extra |= {"n_parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}
+    test = splits["test"]
+    with atomic_outputs(
+        out["model"], out["hparams"], out["history"], out["metrics"], out["predictions"]
+    ) as p:
+        save_pipeline(model.cpu(), config, str(p[0]), str(p[1]), extra)
+        with open(p[2], "w") as handle:
+            write_table(handle, history)
+        with open(p[3], "w") as handle:
+            write_table(handle, rows)
+        save_npz(p[4], {"rows": test.index.astype(np.int32), "logits": test_logits.astype(np.float32)})
+
+
+def main(smk) -> None:
+    p = smk.params
+    out = {k: smk.output[k] for k in ("model", "hparams", "history", "metrics", "predictions")}
+    with rule_logging(smk.log[0], "train_pipeline"):
+        run(
+            smk.input.encoded,
+            smk.wildcards.kind,
+            p.spec,
+            p.training,
+            p.rates,
+            int(smk.wildcards.seed),
+            smk.threads,
+            out,
+            p.device,
+        )
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
