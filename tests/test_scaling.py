@@ -91,3 +91,16 @@ def test_speedups_pairs_sparse_with_references():
     (out,) = speedups(rows, references=("sdpa", "mha"))
     assert out["speedup_vs_sdpa"] == 4.0 and out["memory_ratio_vs_sdpa"] == 4.0 and out["rho"] == 0.1
     assert math.isnan(out["speedup_vs_mha"]) and math.isnan(out["memory_ratio_vs_mha"])  # not benchmarked
+
+
+def test_phase1_model_follows_the_configured_variant():
+    from gsattn.scaling import build_case, estimate_peak_bytes
+
+    module, _ = build_case(
+        "phase1_model", 32, phase1_model={"stem_channels": 8, "pooling": "mean", "d_model": 16}
+    )
+    assert (
+        module.config.stem_channels == 8 and module.config.pooling == "mean" and module.config.max_len == 32
+    )
+    small = estimate_peak_bytes("phase1_model", 64, phase1_model={"stem_channels": 8})
+    assert small < estimate_peak_bytes("phase1_model", 64)

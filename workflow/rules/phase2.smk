@@ -120,6 +120,7 @@ rule benchmark_scaling:
         memory_budget_gb=PHASE2["scaling"]["memory_budget_gb"],
         repeats=PHASE2["scaling"]["repeats"],
         sparse_model=PHASE2["model"],
+        phase1_model=PHASE1["variants"][REFERENCE],
     script:
         "../scripts/benchmark_scaling.py"
 

@@ -24,6 +24,7 @@ def run(
     memory_budget_gb: float,
     repeats: int,
     sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
 ) -> None:
     """Benchmark every method at every length; ``memory_budget_gb`` is in GiB (2**30 bytes)."""
     with torch_threads(threads):
@@ -33,6 +34,7 @@ def run(
             memory_budget_bytes=memory_budget_gb * 2**30,
             repeats=repeats,
             sparse_model=sparse_model,
+            phase1_model=phase1_model,
         )
     ratios = speedups(rows)
     title = (
@@ -60,6 +62,7 @@ def main(smk) -> None:
             params.memory_budget_gb,
             params.repeats,
             dict(getattr(params, "sparse_model", None) or {}),
+            dict(getattr(params, "phase1_model", None) or {}),
         )
 
 

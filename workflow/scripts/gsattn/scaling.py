@@ -87,7 +87,7 @@ _DESCRIPTIONS = {
     "mha_weights": "nn.MultiheadAttention(d, h) self-attention, need_weights=True, per-head maps",
     "mha": "nn.MultiheadAttention(d, h) self-attention, need_weights=False",
     "sdpa": "F.scaled_dot_product_attention, q/k/v (1, h, L, d/h)",
-    "phase1_model": "AttentionClassifier(conv stem 64x15, sinusoidal, CLS) forward",
+    "phase1_model": "AttentionClassifier forward (phase1.variants[reference]; default conv 64x15, CLS)",
     "sparse": "SparseApproximator forward (untrained), k = ceil(rho*L)",
 }
 
@@ -114,6 +114,13 @@ class ScaledDotProduct(nn.Module):
         return F.scaled_dot_product_attention(q, k, v)
 
 
+def phase1_config(length: int, d_model: int, n_heads: int, phase1_model: dict | None) -> ModelConfig:
+    """The Phase 1 reference model's config at ``length``: :data:`REFERENCE_VARIANT`
+    overridden by ``phase1_model`` (e.g. the config's ``phase1.variants[reference]``)."""
+    fields = {"d_model": d_model, "n_heads": n_heads, **REFERENCE_VARIANT, **(phase1_model or {})}
+    return ModelConfig(**(fields | {"max_len": length}))
+
+
 def build_case(
     method: str,
     length: int,
@@ -122,6 +129,7 @@ def build_case(
     d_model: int = 16,
     n_heads: int = 4,
     sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
     seed: int = 0,
 ) -> tuple[nn.Module, torch.Tensor]:
     """The module and the batch-1 input of one method at length ``length`` (CPU).
@@ -138,6 +146,8 @@ def build_case(
         Attention width and heads (the sparse model's ``d_model`` too).
     sparse_model : dict, optional
         Further :class:`~gsattn.sparse.SparseConfig` fields (selector sizes, hidden, …).
+    phase1_model : dict, optional
+        :class:`~gsattn.models.ModelConfig` fields of the Phase 1 reference variant.
     seed : int
         Seed of the weights and of the random inputs.
 
@@ -157,7 +167,7 @@ def build_case(
         qkv = torch.randn(1, 3, n_heads, length, d_model // n_heads, generator=generator)
         return ScaledDotProduct(), qkv
     if method == "phase1_model":
-        config = ModelConfig(d_model=d_model, n_heads=n_heads, max_len=length, **REFERENCE_VARIANT)
+        config = phase1_config(length, d_model, n_heads, phase1_model)
         return AttentionClassifier(config), example_tokens(1, length, seed=seed)
     if method == "sparse":
         if rho is None:
@@ -168,7 +178,13 @@ def build_case(
 
 
 def estimate_peak_bytes(
-    method: str, length: int, *, d_model: int = 16, n_heads: int = 4, sparse_model: dict | None = None
+    method: str,
+    length: int,
+    *,
+    d_model: int = 16,
+    n_heads: int = 4,
+    sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
 ) -> int:
     """A generous estimate of what :func:`~gsattn.compute.peak_memory_bytes` will report.
 
@@ -192,7 +208,7 @@ def estimate_peak_bytes(
     if method == "sdpa":
         return _FLOAT_BYTES * 32 * n * d
     if method == "phase1_model":
-        channels = REFERENCE_VARIANT["stem_channels"]
+        channels = phase1_config(length, d_model, n_heads, phase1_model).stem_channels
         return _FLOAT_BYTES * (2 * h * (n + 1) ** 2 + 8 * n * (channels + d))
     if method == "sparse":
         config = SparseConfig(d_model=d, max_len=max(1, n), **(sparse_model or {}))
@@ -254,6 +270,7 @@ def benchmark(
     d_model: int = 16,
     n_heads: int = 4,
     sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
     seed: int = 0,
 ) -> list[dict]:
     """Time and peak memory of every method (:data:`METHODS`, ``sparse`` per rho) at every length.
@@ -276,6 +293,8 @@ def benchmark(
         Untimed passes before the probe.
     d_model, n_heads : int
         Model width and heads.
+    phase1_model : dict, optional
+        Fields of the Phase 1 reference variant (default :data:`REFERENCE_VARIANT`).
     sparse_model : dict, optional
         Further ``SparseConfig`` fields.
     seed : int
@@ -297,7 +316,12 @@ def benchmark(
     for length in lengths:
         for method, rho in _cases(rhos):
             estimate = estimate_peak_bytes(
-                method, length, d_model=d_model, n_heads=n_heads, sparse_model=sparse_model
+                method,
+                length,
+                d_model=d_model,
+                n_heads=n_heads,
+                sparse_model=sparse_model,
+                phase1_model=phase1_model,
             )
             row = {
                 "method": method,
@@ -326,6 +350,7 @@ def benchmark(
                 d_model=d_model,
                 n_heads=n_heads,
                 sparse_model=sparse_model,
+                phase1_model=phase1_model,
                 seed=seed,
             )
             if (method, rho) not in kernels:  # first (smallest) length: cheap
