@@ -242,5 +242,10 @@ def test_tiny_phase3_outputs(tiny_run):
             ("accuracy", "bootstrap"),
             ("accuracy", "mcnemar"),
         }
+        efficiency = read_table(comparison / "efficiency.tsv")
+        assert {r["model"] for r in efficiency} == {"attention", "joint_pipeline", "cnn"}
+        assert all(r["parameters"] > 0 and r["flops_per_sequence"] > 0 for r in efficiency)
+        for png in ("paired_seeds.png", "forest.png"):
+            assert (comparison / png).read_bytes()[:4] == b"\x89PNG"
         evidence = {r["model"] for r in read_table(comparison / "evidence.tsv")}
         assert evidence == {"attention", "joint_pipeline", "cnn", "gc_content", "kmer2_logistic"}

@@ -53,7 +53,17 @@ rule fit_floors:
 
 rule compare_models:
     input:
-        code=package_files("compare", "stats", "datasets", "io", "logs"),
+        code=package_files(
+            "compare",
+            "stats",
+            "datasets",
+            "compute",
+            "models",
+            "pipeline",
+            "plots",
+            "io",
+            "logs",
+        ),
         encoded="results/data/{dataset}/encoded.npz",
         floors="results/phase3/{dataset}/floors.tsv",
         attention_metrics=expand(
@@ -80,6 +90,35 @@ rule compare_models:
         cnn_predictions=expand(
             "results/phase3/{{dataset}}/cnn/seed{seed}/predictions.npz", seed=SEEDS
         ),
+        attention_models=expand(
+            "results/phase1/{{dataset}}/{variant}/seed{seed}/model.pt",
+            variant=REFERENCE,
+            seed=SEEDS,
+        ),
+        attention_hparams=expand(
+            "results/phase1/{{dataset}}/{variant}/seed{seed}/hparams.json",
+            variant=REFERENCE,
+            seed=SEEDS,
+        ),
+        attention_history=expand(
+            "results/phase1/{{dataset}}/{variant}/seed{seed}/history.tsv",
+            variant=REFERENCE,
+            seed=SEEDS,
+        ),
+        attention_compute=f"results/phase1/{{dataset}}/{REFERENCE}/compute.tsv",
+        joint_pipeline_models=expand(
+            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/model.pt", seed=SEEDS
+        ),
+        joint_pipeline_hparams=expand(
+            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/hparams.json",
+            seed=SEEDS,
+        ),
+        cnn_models=expand(
+            "results/phase3/{{dataset}}/cnn/seed{seed}/model.pt", seed=SEEDS
+        ),
+        cnn_hparams=expand(
+            "results/phase3/{{dataset}}/cnn/seed{seed}/hparams.json", seed=SEEDS
+        ),
     output:
         tests=report(
             "results/phase3/{dataset}/comparison/tests.tsv",
@@ -98,6 +137,24 @@ rule compare_models:
             caption="../report/phase3_verdict.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "verdict"},
+        ),
+        efficiency=report(
+            "results/phase3/{dataset}/comparison/efficiency.tsv",
+            caption="../report/phase3_efficiency.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "efficiency"},
+        ),
+        paired=report(
+            "results/phase3/{dataset}/comparison/paired_seeds.png",
+            caption="../report/phase3_paired.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "figure": "per-seed accuracy"},
+        ),
+        forest=report(
+            "results/phase3/{dataset}/comparison/forest.png",
+            caption="../report/phase3_forest.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "figure": "differences"},
         ),
     log:
         "results/logs/compare_models/{dataset}.log",

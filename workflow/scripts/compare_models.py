@@ -8,15 +8,21 @@ bootstrap over test sequences and McNemar's test (rules and Holm adjustment in
 floors are listed beside them, so "superior" is read against more than one model.
 """
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from gsattn.compare import compare_dataset
+from gsattn.compute import example_tokens, throughput
 from gsattn.datasets import load_encoded
-from gsattn.io import read_table, write_tables
+from gsattn.io import atomic_outputs, read_table, write_tables
 from gsattn.logs import rule_logging
+from gsattn.models import load_model
+from gsattn.pipeline import load_pipeline
+from gsattn.plots import forest_figure, paired_seeds_figure
 
 
 def seed_of(path: str) -> int:
@@ -76,6 +82,66 @@ def evidence_rows(per_seed: list[dict], floors: str) -> list[dict]:
     return rows
 
 
+def seconds_to_best(history: str) -> float:
+    """Wall time from the start of training to the end of the best (lowest validation loss) epoch."""
+    rows = read_table(history)
+    return float(min(rows, key=lambda r: r["val_loss"])["seconds"])
+
+
+def efficiency_rows(inputs: dict, length: int, batch_size: int = 64) -> list[dict]:
+    """Parameters, FLOPs per sequence, training time to the best epoch (mean over seeds)
+    and inference throughput (first seed, batch 64, this CPU) of the compared models."""
+    torch.set_num_threads(1)
+    tokens = example_tokens(batch_size, length)
+    teacher_compute = {r["metric"]: r["value"] for r in read_table(inputs["attention_compute"])}
+    attention, _ = load_model(inputs["attention_models"][0], inputs["attention_hparams"][0])
+    to_best = np.mean([seconds_to_best(h) for h in inputs["attention_history"]])
+    rows = [
+        {
+            "model": "attention",
+            "parameters": teacher_compute["parameters"],
+            "flops_per_sequence": teacher_compute["flops_analytical"],
+            "seconds_to_best_epoch": to_best,
+            "sequences_per_second": throughput(attention, tokens)["sequences_per_second"],
+        }
+    ]
+    for kind in ("joint_pipeline", "cnn"):
+        model, info = load_pipeline(inputs[f"{kind}_models"][0], inputs[f"{kind}_hparams"][0])
+        infos = [json.loads(Path(h).read_text()) for h in inputs[f"{kind}_hparams"]]
+        rows.append(
+            {
+                "model": kind,
+                "parameters": info["n_parameters"],
+                "flops_per_sequence": info["flops"],
+                "seconds_to_best_epoch": float(np.mean([i["seconds_to_best"] for i in infos])),
+                "sequences_per_second": throughput(model, tokens)["sequences_per_second"],
+            }
+        )
+    return rows
+
+
+def figures(per_seed: list[dict], tests: list[dict], out: dict) -> None:
+    """Paired per-seed accuracy plot and a forest plot of the differences."""
+    values: dict[str, dict[int, float]] = defaultdict(dict)
+    for r in per_seed:
+        if r["metric"] == "accuracy":
+            values[r["model"]][r["seed"]] = float(r["value"])
+    paired_seeds_figure(dict(values), "accuracy", out["paired"])
+    forest = [
+        {
+            "name": f"{r['metric']} ({r['test'].replace('_', ' ')})",
+            "estimate": r["estimate"],
+            "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"],
+        }
+        for r in tests
+        if r["test"] in ("paired_t", "bootstrap") and np.isfinite(r["ci_low"])
+    ]
+    forest_figure(
+        forest or [{"name": "no interval", "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}], out["forest"]
+    )
+
+
 def run(inputs: dict, margin: float, alpha: float, n_boot: int, dataset: str, out: dict) -> None:
     """Compare the models of one data set and write tests, evidence and verdict."""
     data = load_encoded(inputs["encoded"])
@@ -103,13 +169,17 @@ def run(inputs: dict, margin: float, alpha: float, n_boot: int, dataset: str, ou
         | {f"accuracy_{m}": v for m, v in accuracy.items()}
         | {f"beats_floors_{m}": v for m, v in beats_floors.items()}
     ]
+    efficiency = efficiency_rows(inputs, data["tokens"].shape[1])
     write_tables(
         {
             out["tests"]: [{"dataset": dataset, **r} for r in tests],
             out["evidence"]: evidence,
             out["verdict"]: verdict,
+            out["efficiency"]: efficiency,
         }
     )
+    with atomic_outputs(out["paired"], out["forest"]) as (paired, forest):
+        figures(att_rows + jp_rows + cnn_rows, tests, {"paired": str(paired), "forest": str(forest)})
 
 
 def main(smk) -> None:
@@ -120,13 +190,21 @@ def main(smk) -> None:
         "pipeline_predictions",
         "cnn_metrics",
         "cnn_predictions",
+        "attention_models",
+        "attention_hparams",
+        "attention_history",
+        "joint_pipeline_models",
+        "joint_pipeline_hparams",
+        "cnn_models",
+        "cnn_hparams",
     )
     inputs = {k: list(smk.input[k]) for k in keys} | {
         "encoded": smk.input.encoded,
         "floors": smk.input.floors,
+        "attention_compute": smk.input.attention_compute,
     }
     p = smk.params
-    out = {k: smk.output[k] for k in ("tests", "evidence", "verdict")}
+    out = {k: smk.output[k] for k in ("tests", "evidence", "verdict", "efficiency", "paired", "forest")}
     with rule_logging(smk.log[0], "compare_models"):
         run(inputs, p.margin, p.alpha, p.n_boot, smk.wildcards.dataset, out)
 

@@ -107,3 +107,41 @@ def meta_profile_figure(profiles: dict[str, dict[str, np.ndarray]], flank: int, 
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
+
+
+def paired_seeds_figure(values: dict[str, dict[int, float]], metric: str, path: str) -> None:
+    """Per-seed ``metric`` of each model, seeds joined by lines (``values[model][seed]``)."""
+    models = list(values)
+    seeds = sorted(set.intersection(*(set(v) for v in values.values())))
+    fig, ax = plt.subplots(figsize=(1.6 + 1.4 * len(models), 3.4))
+    for seed in seeds:
+        ax.plot(range(len(models)), [values[m][seed] for m in models], color="grey", lw=0.8, alpha=0.7)
+    for i, model in enumerate(models):
+        ax.scatter([i] * len(seeds), [values[model][s] for s in seeds], zorder=3, label=model)
+    ax.set_xticks(range(len(models)), models, rotation=15)
+    ax.set_ylabel(f"test {metric}")
+    ax.set_title(f"{len(seeds)} seeds, paired", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
+
+
+def forest_figure(rows: Sequence[dict], path: str, label: str = "joint pipeline − attention") -> None:
+    """Estimates with CIs, one line per row (``name``, ``estimate``, ``ci_low``, ``ci_high``)."""
+    fig, ax = plt.subplots(figsize=(5.5, 0.45 * len(rows) + 1.2))
+    for i, row in enumerate(rows):
+        ax.errorbar(
+            row["estimate"],
+            i,
+            xerr=[[row["estimate"] - row["ci_low"]], [row["ci_high"] - row["estimate"]]],
+            fmt="o",
+            color="black",
+            capsize=3,
+        )
+    ax.axvline(0.0, color="tab:red", lw=0.8, ls="--")
+    ax.set_yticks(range(len(rows)), [r["name"] for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"difference ({label}), 95% CI")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)
