@@ -78,6 +78,19 @@ def _check_scores(scores: np.ndarray, shape: tuple[int, ...], used: np.ndarray) 
     return scores
 
 
+def check_motif_table(motif_labels, motif_roles) -> tuple[np.ndarray, np.ndarray]:
+    """``(M,)`` motif labels and roles as string arrays; ``ValueError`` on a shape
+    mismatch or a role outside :data:`gsattn.motifs.ROLES`."""
+    names = np.asarray(motif_labels, dtype=str)
+    roles = np.asarray(motif_roles, dtype=str)
+    if names.ndim != 1 or names.shape != roles.shape:
+        raise ValueError("motif_labels and motif_roles must be 1-D of equal length")
+    unknown = sorted(set(roles.tolist()) - set(ROLES))
+    if unknown:
+        raise ValueError(f"unknown motif roles {unknown}; expected {ROLES}")
+    return names, roles
+
+
 def valid_positions(lengths: np.ndarray, length: int) -> np.ndarray:
     """Mask of unpadded positions.
 
@@ -584,13 +597,7 @@ def summarize_recovery(
         raise ValueError(f"labels must have shape ({shape[0]},), got {labels.shape}")
     if not np.isin(labels, (0, 1)).all():
         raise ValueError("labels must be binary (0/1)")
-    names = np.asarray(motif_labels, dtype=str)
-    roles = np.asarray(motif_roles, dtype=str)
-    if names.ndim != 1 or names.shape != roles.shape:
-        raise ValueError("motif_labels and motif_roles must be 1-D of equal length")
-    unknown = sorted(set(roles.tolist()) - set(ROLES))
-    if unknown:
-        raise ValueError(f"unknown motif roles {unknown}; expected {ROLES}")
+    names, roles = check_motif_table(motif_labels, motif_roles)
     k_values = sorted({int(k) for k in k_values})
     if not k_values or k_values[0] < 1:
         raise ValueError("k_values must be positive integers")

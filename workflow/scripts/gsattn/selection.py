@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from gsattn.motifs import ROLES
-from gsattn.recovery import check_mask, position_sets, valid_positions
+from gsattn.recovery import check_mask, check_motif_table, position_sets, valid_positions
 
 log = logging.getLogger(__name__)
 
@@ -480,13 +480,7 @@ def selection_rows(
         Rows with keys :data:`ROW_KEYS`.
     """
     selected = check_mask("selected", selected, np.asarray(motif_index).shape)
-    names = np.asarray(motif_labels, dtype=str)
-    roles = np.asarray(motif_roles, dtype=str)
-    if names.ndim != 1 or names.shape != roles.shape:
-        raise ValueError("motif_labels and motif_roles must be 1-D of equal length")
-    unknown = sorted(set(roles.tolist()) - set(ROLES))
-    if unknown:
-        raise ValueError(f"unknown motif roles {unknown}; expected {ROLES}")
+    names, roles = check_motif_table(motif_labels, motif_roles)
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
     for role in ROLES:
