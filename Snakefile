@@ -13,6 +13,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/phase1.smk"
 include: "workflow/rules/phase2.smk"
 include: "workflow/rules/phase3.smk"
+include: "workflow/rules/phase2_winner.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -22,3 +23,4 @@ rule all:
     default_target: True
     input:
         get_final_outputs(),
+        joint_pipeline_teacher_outputs,

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 
 from gsattn.compare import (
     METRICS,
@@ -13,7 +14,10 @@ from gsattn.compare import (
     VERDICT_EQUIVALENT,
     VERDICT_INCONCLUSIVE,
     VERDICTS,
+    adjust_across_datasets,
     compare_dataset,
+    declare_verdicts,
+    interpretability_summary,
     mcnemar_test,
     paired_seed_tests,
     tost_paired,
@@ -212,3 +216,78 @@ def test_compare_dataset_rejects_mismatched_seeds():
     per_seed, predictions = synthetic(seeds=(0, 1, 2))
     with pytest.raises(ValueError, match="auprc"):
         compare_dataset([r for r in per_seed if r["metric"] != "auprc"], predictions, n_boot=10)
+
+
+# --------------------------------------------------------------------------- across data sets
+def test_adjust_across_datasets_equals_statsmodels_holm_over_metrics_and_datasets():
+    rows = []
+    for name, gain, seed in (("one", 0.0, 3), ("two", 1.5, 2)):
+        per_seed, predictions = synthetic(n_seqs=200, gain=gain, seed=seed)
+        found, _ = compare_dataset(per_seed, predictions, n_boot=20, seed=0)
+        rows += [{"dataset": name, **r} for r in found]
+    adjusted, verdicts = declare_verdicts(rows, alpha=0.05)
+    assert list(verdicts) == ["one", "two"] and verdicts["two"] == VERDICT_B
+    for test in ("paired_t", "wilcoxon", "tost", "mcnemar"):
+        members = [r for r in adjusted if r["test"] == test]
+        raw = np.array([r["p_value"] for r in members])
+        expected = multipletests(raw, method="holm")[1]
+        assert len(members) == (6 if test != "mcnemar" else 2)
+        assert np.allclose([r["p_adjusted"] for r in members], expected)
+        # the family is larger than one data set's, so nothing gets smaller
+        assert all(r["p_adjusted"] >= r["p_adjusted_within_dataset"] - 1e-15 for r in members)
+    assert [r["p_value"] for r in adjusted] == [r["p_value"] for r in rows]
+
+
+def test_adjust_across_one_dataset_changes_nothing_and_needs_dataset_keys():
+    per_seed, predictions = synthetic(n_seqs=150, seed=5)
+    found, outcome = compare_dataset(per_seed, predictions, n_boot=20, seed=0)
+    rows = [{"dataset": "only", **r} for r in found]
+    adjusted, verdicts = declare_verdicts(rows)
+    assert verdicts == {"only": outcome}
+    for before, after in zip(rows, adjusted, strict=True):
+        assert after["p_adjusted"] == pytest.approx(before["p_adjusted"], nan_ok=True)
+    with pytest.raises(ValueError, match="dataset"):
+        adjust_across_datasets(found)
+    with pytest.raises(ValueError, match="method"):
+        adjust_across_datasets(rows, method="sidak")
+
+
+# --------------------------------------------------------------------------- interpretability
+def interpretation_rows(model, method, values, metric="auroc"):
+    base = {"group": "recovery", "motif": "all", "subset": "all", "role": "predictive", "chance": 0.5}
+    rows = [
+        base | {"model": model, "method": method, "seed": s, "metric": metric, "mean": v, "n": 40 + s}
+        for s, v in enumerate(values)
+    ]
+    # rows the summary must ignore: another subset, a single motif, a decoy group
+    rows.append(rows[0] | {"subset": "class1", "mean": 0.0})
+    rows.append(rows[0] | {"motif": "SP1", "mean": 0.0})
+    rows.append(rows[0] | {"group": "decoy", "mean": 0.0})
+    return rows
+
+
+def test_interpretability_summary_pairs_seeds_against_attention():
+    att = [0.70, 0.72, 0.68, 0.71]
+    jp = [0.60, 0.61, 0.59, 0.63]
+    rows = (
+        interpretation_rows("attention", "ism", att)
+        + interpretation_rows("joint_pipeline", "ism", jp)
+        + interpretation_rows("attention", "attention", [0.55, 0.56, 0.57, 0.58])
+    )
+    table = {(r["model"], r["method"]): r for r in interpretability_summary(rows)}
+    assert set(table) == {("attention", "ism"), ("joint_pipeline", "ism"), ("attention", "attention")}
+    ism = table[("joint_pipeline", "ism")]
+    assert ism["mean"] == pytest.approx(np.mean(jp)) and ism["sd"] == pytest.approx(np.std(jp, ddof=1))
+    assert ism["n_seeds"] == 4 and ism["n_sequences"] == pytest.approx(41.5) and ism["chance"] == 0.5
+    expected = stats.ttest_rel(jp, att)
+    assert ism["difference_vs_attention"] == pytest.approx(np.mean(np.subtract(jp, att)))
+    assert ism["p_value"] == pytest.approx(expected.pvalue)
+    assert ism["ci_low"] < ism["difference_vs_attention"] < ism["ci_high"] < 0
+    assert math.isnan(table[("attention", "ism")]["p_value"])
+    assert math.isnan(table[("attention", "attention")]["difference_vs_attention"])
+    with pytest.raises(ValueError, match="seeds"):
+        interpretability_summary(
+            rows
+            + interpretation_rows("joint_pipeline", "saliency", jp[:3])
+            + interpretation_rows("attention", "saliency", att)
+        )

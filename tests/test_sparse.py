@@ -97,3 +97,57 @@ def test_distillation_learns_a_planted_position_target():
     cfg = TrainConfig(max_epochs=25, patience=25, learning_rate=0.01, batch_size=32)
     history, _ = fit(model, split, split, cfg, seed=0, objective=distillation_objective())
     assert history[-1]["val_loss"] < 0.3 * history[0]["val_loss"]
+
+
+# --------------------------------------------------------------------------- joint-pipeline teacher
+def _pipeline_student(length=40, rho=0.1, seed=1):
+    from gsattn.pipeline import PipelineConfig, build_pipeline_model
+
+    teacher = build_pipeline_model(PipelineConfig(length=length), seed=0)
+    config = SparseConfig(rho=rho, max_len=length, teacher="joint_pipeline", out_dim=8, head_hidden=32)
+    return teacher, config, from_teacher(teacher, config, seed)
+
+
+def test_sparse_head_equals_the_dense_layer_on_a_zero_filled_representation():
+    teacher, config, student = _pipeline_student()
+    values = torch.randn(3, 4, 8)
+    index = torch.tensor([[0, 5, 9, 39], [1, 2, 3, 4], [39, 38, 20, 10]])
+    dense = torch.zeros(3, 40, 8)
+    dense.scatter_(1, index[..., None].expand(-1, -1, 8), values)
+    expected = torch.relu(teacher.hidden(dense.flatten(1)))
+    torch.testing.assert_close(student.head(values, index), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pipeline_student_copies_and_freezes_the_teacher_head_and_trains_the_rest():
+    teacher, config, student = _pipeline_student()
+    torch.testing.assert_close(student.embedding.weight, teacher.embedding.weight)
+    torch.testing.assert_close(student.classifier.weight, teacher.output.weight)
+    tokens = _tokens()
+    out = student.approximate(tokens)
+    assert out["pooled"].shape == (4, 32) and student(tokens).shape == (4, 1)
+    loss = distillation_objective(task_weight=1.0)(student, tokens, torch.ones(4), torch.randn(4, 32))
+    loss.backward()
+    for module in (student.selector.context, student.selector.score, student.approximator.expand):
+        assert module.weight.grad is not None and module.weight.grad.abs().sum() > 0
+    assert student.head.weight.grad is None and student.classifier.weight.grad is None
+    frozen = 40 * 8 * 32 + 32 + 32 + 1
+    assert count_trainable(student) == sum(p.numel() for p in student.parameters()) - frozen
+    with pytest.raises(ValueError, match="length"):
+        student.approximate(tokens[:, :30])
+    with pytest.raises(ValueError, match="out_dim"):
+        SparseConfig(teacher="joint_pipeline")
+    with pytest.raises(ValueError, match="teacher"):
+        SparseConfig(teacher="cnn")
+
+
+def test_pipeline_student_round_trips_through_load_sparse(tmp_path):
+    import json
+
+    from gsattn.sparse import load_sparse
+
+    _, config, student = _pipeline_student()
+    torch.save(student.state_dict(), tmp_path / "m.pt")
+    (tmp_path / "h.json").write_text(json.dumps({"sparse": config.to_dict()}))
+    loaded, _ = load_sparse(str(tmp_path / "m.pt"), str(tmp_path / "h.json"))
+    tokens = _tokens()
+    torch.testing.assert_close(loaded(tokens), student.eval()(tokens))

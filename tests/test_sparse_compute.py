@@ -133,3 +133,16 @@ def test_profile_sparse_rows():
     assert by_metric["flops_analytical"]["value"] == sparse_flops(config, 120)["total"]
     assert by_metric["flops_counted"]["value"] == by_metric["flops_analytical_matmul"]["value"]
     assert by_metric["flops_analytical"]["value"] > by_metric["flops_counted"]["value"]
+
+
+@pytest.mark.parametrize("rho", RHOS)
+def test_pipeline_student_flops_equal_the_counter(rho):
+    length = 100
+    config = SparseConfig(rho=rho, max_len=length, teacher="joint_pipeline", out_dim=8, head_hidden=32)
+    model = SparseApproximator(config)
+    rows = {row["component"]: row for row in sparse_flop_comparison(config, model, length, batch_size=2)}
+    for name in (*SPARSE_COMPONENTS, "other", "total"):
+        assert rows[name]["analytical"] == rows[name]["counted"], name
+    k = config.k(length)
+    assert rows["weighted_sum"]["analytical"] == 2 * k * 8 * 32  # the head on k blocks, not on L
+    assert rows["classifier"]["analytical"] == 2 * 32

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import DATA, REPO
+from gsattn.compare import VERDICT_B, VERDICTS, compare_dataset, declare_verdicts
 from gsattn.io import read_bed, read_fasta, read_labels, read_table
 from gsattn.seq import decode, reverse_complement
 
@@ -66,7 +67,9 @@ def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, tmp_path):
     assert jobs["profile_sparse"] == n_data * 3 and jobs["summarize_phase2"] == n_data
     assert jobs["benchmark_scaling"] == 1
     assert jobs["train_pipeline"] == n_data * 2 * n_seeds and jobs["fit_floors"] == n_data
-    assert jobs["compare_models"] == n_data
+    assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
+    assert jobs["interpret_model"] == n_data * 3 * n_seeds and jobs["summarize_interpretability"] == n_data
+    assert "train_sparse_joint_pipeline" not in jobs  # teacher: winner waits for the declared verdicts
 
 
 @pytest.fixture(scope="module")
@@ -227,13 +230,6 @@ def test_tiny_phase3_outputs(tiny_run):
             with np.load(folder / "predictions.npz", allow_pickle=False) as pred:
                 assert pred["logits"].shape == pred["rows"].shape
         comparison = tiny_run / "results" / "phase3" / name / "comparison"
-        verdict = read_table(comparison / "verdict.tsv")
-        assert len(verdict) == 1 and verdict[0]["verdict"] in {
-            "joint pipeline superior",
-            "traditional attention superior",
-            "equivalent",
-            "inconclusive",
-        }
         tests = read_table(comparison / "tests.tsv")
         assert {(r["metric"], r["test"]) for r in tests} >= {
             ("accuracy", "paired_t"),
@@ -249,3 +245,96 @@ def test_tiny_phase3_outputs(tiny_run):
             assert (comparison / png).read_bytes()[:4] == b"\x89PNG"
         evidence = {r["model"] for r in read_table(comparison / "evidence.tsv")}
         assert evidence == {"attention", "joint_pipeline", "cnn", "gc_content", "kmer2_logistic"}
+        interpretability = read_table(comparison / "interpretability.tsv")
+        if name == "tiny_byo" or name == "tiny_any":  # sites known: every model and method scored
+            assert {(r["model"], r["method"]) for r in interpretability} == {
+                ("attention", "attention"),
+                *(
+                    (m, method)
+                    for m in ("attention", "joint_pipeline", "cnn")
+                    for method in ("saliency", "ism")
+                ),
+            }
+    verdicts = read_table(tiny_run / "results/phase3/verdicts.tsv")
+    assert [r["dataset"] for r in verdicts] == list(config["datasets"])
+    assert all(r["verdict"] in VERDICTS for r in verdicts)
+    assert all(
+        r["phase2_joint_pipeline_teacher"] == ("yes" if r["verdict"] == VERDICT_B else "no") for r in verdicts
+    )
+
+
+def test_declared_tests_and_verdicts_reproduce_from_the_per_seed_files(tiny_run):
+    """Recompute every p-value, CI and verdict of results/phase3 from the per-seed TSVs and logits."""
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    schema_defaults = {"margin": 0.01, "alpha": 0.05, "n_bootstrap": 2000}
+    p3 = schema_defaults | config["phase3"]
+    rows = []
+    for name in config["datasets"]:
+        with np.load(tiny_run / f"results/data/{name}/encoded.npz", allow_pickle=False) as enc:
+            test = np.flatnonzero(enc["split"] == "test")
+            y = enc["labels"][test].astype(int)
+        per_seed, logits = [], {"y": y, "attention": {}, "joint_pipeline": {}}
+        for seed in config["seeds"]:
+            folders = {
+                "attention": tiny_run / f"results/phase1/{name}/attention/seed{seed}",
+                "joint_pipeline": tiny_run / f"results/phase3/{name}/joint_pipeline/seed{seed}",
+            }
+            for model, folder in folders.items():
+                per_seed += [
+                    {"model": model, "seed": seed, "metric": r["metric"], "value": r["value"]}
+                    for r in read_table(folder / "test_metrics.tsv")
+                    if r["split"] == "test"
+                ]
+            with np.load(folders["attention"] / "ground_truth.npz", allow_pickle=False) as gt:
+                logits["attention"][seed] = gt["logits"][test]
+            with np.load(folders["joint_pipeline"] / "predictions.npz", allow_pickle=False) as pred:
+                logits["joint_pipeline"][seed] = pred["logits"]
+        found, _ = compare_dataset(per_seed, logits, p3["margin"], p3["n_bootstrap"], 0, p3["alpha"])
+        rows += [{"dataset": name, **r} for r in found]
+    adjusted, verdicts = declare_verdicts(rows, alpha=p3["alpha"])
+    written = read_table(tiny_run / "results/phase3/tests_adjusted.tsv")
+    assert len(written) == len(adjusted)
+    numeric = (
+        "statistic",
+        "p_value",
+        "p_adjusted",
+        "p_adjusted_within_dataset",
+        "estimate",
+        "ci_low",
+        "ci_high",
+    )
+    for got, expected in zip(written, adjusted, strict=True):
+        assert (got["dataset"], got["metric"], got["test"]) == (
+            expected["dataset"],
+            expected["metric"],
+            expected["test"],
+        )
+        for key in numeric:
+            assert got[key] == pytest.approx(expected[key], rel=1e-5, abs=1e-9, nan_ok=True), key
+    declared = {r["dataset"]: r["verdict"] for r in read_table(tiny_run / "results/phase3/verdicts.tsv")}
+    assert declared == verdicts
+
+
+def test_joint_pipeline_teacher_runs_phase2_again(tiny_run, tmp_path):
+    """phase2.teacher: joint_pipeline distils the joint pipeline on every data set (incremental run)."""
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    config["phase2"]["teacher"] = "joint_pipeline"
+    configfile = tmp_path / "tiny_joint_pipeline.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    snakemake("--cores", "2", "--configfile", str(configfile), "--directory", str(tiny_run))
+    assert all(
+        r["phase2_joint_pipeline_teacher"] == "yes"
+        for r in read_table(tiny_run / "results/phase3/verdicts.tsv")
+    )
+    for name in config["datasets"]:
+        summary = tiny_run / "results" / "phase2" / name / "joint_pipeline" / "summary"
+        criteria = read_table(summary / "criteria.tsv")
+        assert {r["criterion"] for r in criteria} >= {
+            "accuracy_fraction",
+            "compute_reduction",
+            "selection_is_motifs",
+        }
+        hparams = (tiny_run / f"results/phase2/{name}/joint_pipeline/rho0.1/seed1/hparams.json").read_text()
+        assert '"teacher": "joint_pipeline"' in hparams
+        with np.load(tiny_run / f"results/phase3/{name}/joint_pipeline/seed1/ground_truth.npz") as gt:
+            assert gt["compressed"].shape[2] == 8 and gt["pooled"].shape[1] == 32

@@ -9,6 +9,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 from gsattn.config import check_config  # noqa: E402
+from gsattn.io import read_table  # noqa: E402
 
 check_config(config)
 
@@ -85,9 +86,11 @@ def get_final_outputs():
     )
     floors = expand("results/phase3/{dataset}/floors.tsv", dataset=list(DATASETS))
     if {"joint_pipeline", "cnn"} <= set(config["phase3"]["models"]):
-        floors += expand(
-            "results/phase3/{dataset}/comparison/verdict.tsv", dataset=list(DATASETS)
-        )
+        floors += ["results/phase3/verdicts.tsv"]
+    floors += expand(
+        "results/phase3/{dataset}/comparison/interpretability.tsv",
+        dataset=list(DATASETS),
+    )
     return (
         data
         + truth
@@ -186,5 +189,61 @@ PHASE3 = config["phase3"]
 P3 = "results/phase3/{dataset}/{kind}/seed{seed}"
 
 
+COMPARED = {"joint_pipeline", "cnn"} <= set(PHASE3["models"])
+INTERPRETED_MODELS = ["attention", *PHASE3["models"]]
+INTERPRET = "results/phase3/{dataset}/interpretation/{model}/seed{seed}"
+
+
 wildcard_constraints:
     kind="|".join(PHASE3["models"]),
+    model="|".join(INTERPRETED_MODELS),
+
+
+def get_interpreted_model(wildcards):
+    """Weights and hyper-parameters of the model ``interpret_model`` attributes."""
+    if wildcards.model == "attention":
+        folder = f"results/phase1/{wildcards.dataset}/{REFERENCE}/seed{wildcards.seed}"
+    else:
+        folder = (
+            f"results/phase3/{wildcards.dataset}/{wildcards.model}/seed{wildcards.seed}"
+        )
+    return {"model": f"{folder}/model.pt", "hparams": f"{folder}/hparams.json"}
+
+
+JP2 = "results/phase2/{dataset}/joint_pipeline/rho{rho}/seed{seed}"
+JP_TEACHER = "results/phase3/{dataset}/joint_pipeline/seed{seed}"
+
+
+def joint_pipeline_models(pattern):
+    """``pattern`` under every joint-pipeline-teacher sparse model of one data set."""
+
+    def inputs(wildcards):
+        return expand(
+            f"{JP2}/{pattern}", dataset=wildcards.dataset, rho=RHOS, seed=SEEDS
+        )
+
+    return inputs
+
+
+def joint_pipeline_teacher_outputs(wildcards):
+    """Phase 2 criteria with the joint pipeline as teacher, where ``phase2.teacher`` asks.
+
+    ``winner`` reads the declared verdicts (checkpoint ``declare_verdicts``) and
+    asks for the data sets where the joint pipeline is superior.
+    """
+    teacher = PHASE2["teacher"]
+    if teacher == "attention" or "joint_pipeline" not in PHASE3["models"]:
+        return []
+    names = list(DATASETS)
+    if teacher == "winner":
+        if not COMPARED:
+            return []
+        verdicts = checkpoints.declare_verdicts.get().output.verdicts
+        names = [
+            r["dataset"]
+            for r in read_table(verdicts)
+            if r["phase2_joint_pipeline_teacher"] == "yes"
+        ]
+    return expand(
+        "results/phase2/{dataset}/joint_pipeline/summary/criteria.tsv", dataset=names
+    )

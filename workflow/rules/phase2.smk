@@ -83,6 +83,7 @@ rule profile_sparse:
         model=PHASE2["model"],
         profile=PHASE1["profile"],
         device=config["device"],
+        teacher={},
     script:
         "../scripts/profile_sparse.py"
 

@@ -132,12 +132,6 @@ rule compare_models:
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "models and floors"},
         ),
-        verdict=report(
-            "results/phase3/{dataset}/comparison/verdict.tsv",
-            caption="../report/phase3_verdict.rst",
-            category="Phase 3",
-            labels={"dataset": "{dataset}", "table": "verdict"},
-        ),
         efficiency=report(
             "results/phase3/{dataset}/comparison/efficiency.tsv",
             caption="../report/phase3_efficiency.rst",
@@ -170,3 +164,120 @@ rule compare_models:
         n_boot=PHASE3["n_bootstrap"],
     script:
         "../scripts/compare_models.py"
+
+
+checkpoint declare_verdicts:
+    input:
+        code=package_files("compare", "stats", "io", "logs"),
+        tests=expand(
+            "results/phase3/{dataset}/comparison/tests.tsv", dataset=list(DATASETS)
+        ),
+        evidence=expand(
+            "results/phase3/{dataset}/comparison/evidence.tsv", dataset=list(DATASETS)
+        ),
+    output:
+        verdicts=report(
+            "results/phase3/verdicts.tsv",
+            caption="../report/phase3_verdict.rst",
+            category="Phase 3",
+            labels={"table": "declared verdicts"},
+        ),
+        tests=report(
+            "results/phase3/tests_adjusted.tsv",
+            caption="../report/phase3_tests_adjusted.rst",
+            category="Phase 3",
+            labels={"table": "tests adjusted across data sets"},
+        ),
+    log:
+        "results/logs/declare_verdicts/declare_verdicts.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        datasets=list(DATASETS),
+        alpha=PHASE3["alpha"],
+        margin=PHASE3["margin"],
+        adjustment=PHASE3["adjustment"],
+        teacher=PHASE2["teacher"],
+    script:
+        "../scripts/declare_verdicts.py"
+
+
+rule interpret_model:
+    input:
+        unpack(get_interpreted_model),
+        code=package_files(
+            "datasets", "interpret", "models", "pipeline", "recovery", "io", "logs"
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+    output:
+        table=f"{INTERPRET}/interpretation.tsv",
+        scores=f"{INTERPRET}/attributions.npz",
+    log:
+        "results/logs/interpret_model/{dataset}/{model}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/interpret_model/{dataset}/{model}/seed{seed}.tsv"
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        recovery=PHASE1["recovery"],
+        max_sequences=PHASE3["interpretability"]["max_sequences"],
+    script:
+        "../scripts/interpret_model.py"
+
+
+rule summarize_interpretability:
+    input:
+        code=package_files("compare", "stats", "io", "logs"),
+        tables=expand(
+            f"{INTERPRET}/interpretation.tsv",
+            dataset="{dataset}",
+            model=INTERPRETED_MODELS,
+            seed=SEEDS,
+        ),
+    output:
+        table=report(
+            "results/phase3/{dataset}/comparison/interpretability.tsv",
+            caption="../report/phase3_interpretability.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "interpretability"},
+        ),
+    log:
+        "results/logs/summarize_interpretability/{dataset}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/summarize_interpretability.py"
+
+
+rule extract_pipeline:
+    input:
+        code=package_files("datasets", "interpret", "pipeline", "io", "logs"),
+        encoded="results/data/{dataset}/encoded.npz",
+        model="results/phase3/{dataset}/joint_pipeline/seed{seed}/model.pt",
+        hparams="results/phase3/{dataset}/joint_pipeline/seed{seed}/hparams.json",
+    output:
+        truth="results/phase3/{dataset}/joint_pipeline/seed{seed}/ground_truth.npz",
+        attributions="results/phase3/{dataset}/joint_pipeline/seed{seed}/attributions.npz",
+        compute="results/phase3/{dataset}/joint_pipeline/seed{seed}/compute.tsv",
+    log:
+        "results/logs/extract_pipeline/{dataset}/seed{seed}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../scripts/extract_pipeline.py"

@@ -73,17 +73,17 @@ def accuracy_rows(y: np.ndarray, full: np.ndarray, sparse: np.ndarray, n_boot: i
 
 
 def baseline_selections(data: dict, test: np.ndarray, attributions: str, k: int, seed: int) -> dict:
-    """Random, teacher-attention and teacher-saliency top-k selections on the test rows."""
+    """Random, teacher-attention (if the teacher has attention) and teacher-saliency top-k
+    selections on the test rows."""
     length = data["tokens"].shape[1]
     lengths = data["lengths"][test]
     with np.load(attributions, allow_pickle=False) as attr:
         if attr["rows"].tolist() != test.tolist():
             raise ValueError(f"{attributions}: test rows differ from the encoded data")
-        attention, saliency = attr["attention"], attr["saliency"]
-    return {
-        "random": random_k(lengths, length, k, seed),
-        "attention_topk": top_k_of(attention, lengths, k),
-        "saliency_topk": top_k_of(saliency, lengths, k),
+        scores = {name: attr[name] for name in ("attention", "saliency") if name in attr.files}
+    # a joint-pipeline teacher has no attention: no attention_topk baseline
+    return {"random": random_k(lengths, length, k, seed)} | {
+        f"{name}_topk": top_k_of(values, lengths, k) for name, values in scores.items()
     }
 
 

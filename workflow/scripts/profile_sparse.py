@@ -18,12 +18,22 @@ from gsattn.train import resolve_device
 
 
 def run(
-    encoded: str, model_spec: dict, rho: float, profile: dict, device: str, threads: int, out: dict
+    encoded: str,
+    model_spec: dict,
+    rho: float,
+    profile: dict,
+    device: str,
+    threads: int,
+    out: dict,
+    teacher: dict | None = None,
 ) -> None:
-    """Profile one rho at the data set's length; write compute and FLOP tables."""
+    """Profile one rho at the data set's length; write compute and FLOP tables.
+
+    ``teacher`` holds the :class:`SparseConfig` fields a joint-pipeline teacher
+    implies (empty for the attention teacher)."""
     torch.set_num_threads(max(1, threads))
     length = load_encoded(encoded)["tokens"].shape[1]
-    config = SparseConfig(rho=rho, max_len=length, **model_spec)
+    config = SparseConfig(rho=rho, max_len=length, **model_spec, **(teacher or {}))
     torch.manual_seed(0)
     model = SparseApproximator(config)
     dev = resolve_device(device)
@@ -39,7 +49,16 @@ def main(smk) -> None:
     p = smk.params
     out = {"compute": smk.output.compute, "flops": smk.output.flops}
     with rule_logging(smk.log[0], "profile_sparse"):
-        run(smk.input.encoded, p.model, float(smk.wildcards.rho), p.profile, p.device, smk.threads, out)
+        run(
+            smk.input.encoded,
+            p.model,
+            float(smk.wildcards.rho),
+            p.profile,
+            p.device,
+            smk.threads,
+            out,
+            p.teacher,
+        )
 
 
 if "snakemake" in globals():

@@ -1,12 +1,16 @@
-"""Rule train_sparse: distil one Phase 1 teacher into a top-k sparse approximator.
+"""Rule train_sparse: distil one teacher into a top-k sparse approximator.
 
-The teacher is the reference attention variant trained with the same seed; the
-targets are its pooled vectors saved in ``ground_truth.npz`` (what its classifier
-reads). The approximator keeps ``k = ceil(rho * L)`` positions, the teacher's
-classifier stays frozen, and the loss is the distillation MSE (+ ``task_weight``
+The teacher is the Phase 1 reference attention variant trained with the same
+seed, or (rule ``train_sparse_joint_pipeline``) Phase 3's joint pipeline; the
+targets are the vectors its classifier reads, saved in ``ground_truth.npz``
+(``pooled``: the attention's pooled vector, or the joint pipeline's hidden layer
+computed from its compressed representation, see :mod:`gsattn.sparse`). The
+approximator keeps ``k = ceil(rho * L)`` positions, the teacher's classifier
+(and head) stays frozen, and the loss is the distillation MSE (+ ``task_weight``
 × the task loss). Same splits as Phase 1; early stopping on the validation loss.
 """
 
+import json
 import time
 
 import numpy as np
@@ -16,6 +20,7 @@ from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
 from gsattn.models import load_model
+from gsattn.pipeline import load_pipeline
 from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
 from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
 
@@ -35,6 +40,26 @@ def teacher_splits(encoded: str, truth: str, task: str) -> dict:
     return splits
 
 
+def load_teacher(weights: str, hparams: str):
+    """The teacher model, its hyper-parameters and the :class:`SparseConfig` fields it implies."""
+    with open(hparams) as handle:
+        info = json.load(handle)
+    if "pipeline" in info:
+        model, info = load_pipeline(weights, hparams)
+        spec = info["pipeline"]
+        if spec["kind"] != "joint_pipeline":
+            raise ValueError(f"{hparams}: a {spec['kind']} model cannot be a Phase 2 teacher")
+        fields = {
+            "d_model": spec["d_model"],
+            "teacher": "joint_pipeline",
+            "out_dim": spec["compressed"],
+            "head_hidden": spec["hidden"],
+        }
+        return model, info, spec, fields
+    model, info = load_model(weights, hparams)
+    return model, info, info["model"], {"d_model": model.config.d_model}
+
+
 def run(
     encoded: str,
     teacher: dict,
@@ -52,10 +77,10 @@ def run(
     set_determinism(seed, threads)
     dev = resolve_device(device)
     cfg = TrainConfig(**(training | {"task": "binary"}))
-    teacher_model, teacher_hparams = load_model(teacher["model"], teacher["hparams"])
+    teacher_model, _, teacher_spec, fields = load_teacher(teacher["model"], teacher["hparams"])
     splits = teacher_splits(encoded, truth, cfg.task)
     length = splits["train"].tokens.shape[1]
-    config = SparseConfig(rho=rho, max_len=length, d_model=teacher_model.config.d_model, **model_spec)
+    config = SparseConfig(rho=rho, max_len=length, **fields, **model_spec)
     model = from_teacher(teacher_model, config, seed)
     objective = distillation_objective(task_weight, cfg.task)
     start = time.perf_counter()
@@ -66,7 +91,7 @@ def run(
     extra = {
         "sparse": config.to_dict(),
         "k": config.k(length),
-        "teacher": teacher_hparams["model"],
+        "teacher": teacher_spec,
         "training": cfg.to_dict(),
         "task_weight": task_weight,
         "seed": seed,
@@ -85,8 +110,6 @@ def run(
 
 def save_sparse(model, weights: str, hparams: str, extra: dict) -> None:
     """``state_dict`` (frozen classifier included) and a JSON of hyper-parameters."""
-    import json
-
     torch.save(model.state_dict(), weights)
     with open(hparams, "w") as handle:
         json.dump(extra, handle, indent=2, sort_keys=True)

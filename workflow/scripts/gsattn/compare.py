@@ -16,7 +16,10 @@ Two levels of replication are used:
 
 :func:`compare_dataset` runs all of them for one data set, Holm-adjusts the
 p-values across metrics and returns long-format rows (:data:`ROW_KEYS`) plus
-the :func:`verdict`, a fixed rule over those rows.
+the :func:`verdict`, a fixed rule over those rows. :func:`adjust_across_datasets`
+re-adjusts the rows of every data set together (Holm across metrics *and* data
+sets, separately for each test) and :func:`declare_verdicts` applies the same
+rule to the re-adjusted rows: that is the declared verdict of the study.
 """
 
 from __future__ import annotations
@@ -533,13 +536,13 @@ def _mcnemar_row(y: np.ndarray, logits: dict[str, np.ndarray], first_seed: int) 
     )
 
 
-def _holm_within_tests(rows: list[dict]) -> None:
-    """Fill ``p_adjusted``: Holm across metrics, separately for each test; NaN stays NaN."""
+def _holm_within_tests(rows: list[dict], method: str = "holm") -> None:
+    """Fill ``p_adjusted``: ``method`` across all ``rows``, separately for each test; NaN stays NaN."""
     for test in TESTS:
         members = [r for r in rows if r["test"] == test]
         if not members:
             continue
-        adjusted = adjust_pvalues(np.array([r["p_value"] for r in members], dtype=np.float64), "holm")
+        adjusted = adjust_pvalues(np.array([r["p_value"] for r in members], dtype=np.float64), method)
         for row, p in zip(members, adjusted, strict=True):
             row["p_adjusted"] = float(p)
 
@@ -624,3 +627,148 @@ def compare_dataset(
     outcome = verdict(rows, alpha=alpha)
     log.info("comparison over %d seeds and %d test sequences: %s", len(seeds), y.size, outcome)
     return rows, outcome
+
+
+# --------------------------------------------------------------------------- all data sets
+ADJUSTMENTS = ("holm", "fdr_bh")
+
+
+def adjust_across_datasets(rows: Sequence[Mapping], method: str = "holm") -> list[dict]:
+    """Re-adjust the p-values of several data sets' comparisons as one family per test.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Rows of :func:`compare_dataset` of every data set, each with a
+        ``dataset`` key and ``p_value``.
+    method : str
+        ``"holm"`` (family-wise error) or ``"fdr_bh"`` (Benjamini-Hochberg).
+
+    Returns
+    -------
+    list of dict
+        Copies of ``rows``; the within-data-set adjustment moves to
+        ``p_adjusted_within_dataset`` and ``p_adjusted`` becomes ``method``
+        across every (data set, metric) pair of the same test. With one data
+        set the two columns are equal.
+    """
+    if method not in ADJUSTMENTS:
+        raise ValueError(f"method must be one of {ADJUSTMENTS}, got {method!r}")
+    out = []
+    for row in rows:
+        if "dataset" not in row:
+            raise ValueError("rows need a 'dataset' key to be adjusted across data sets")
+        copy = dict(row)
+        copy["p_adjusted_within_dataset"] = copy.get("p_adjusted", nan)
+        out.append(copy)
+    _holm_within_tests(out, method)
+    return out
+
+
+def declare_verdicts(rows: Sequence[Mapping], alpha: float = 0.05, method: str = "holm") -> tuple[list, dict]:
+    """Adjust across data sets (:func:`adjust_across_datasets`), then :func:`verdict` per data set.
+
+    Returns
+    -------
+    rows : list of dict
+        The re-adjusted rows.
+    verdicts : dict
+        ``{dataset: verdict}`` in the order the data sets first appear.
+    """
+    adjusted = adjust_across_datasets(rows, method)
+    names = list(dict.fromkeys(r["dataset"] for r in adjusted))
+    verdicts = {name: verdict([r for r in adjusted if r["dataset"] == name], alpha) for name in names}
+    for name, outcome in verdicts.items():
+        log.info("%s: %s (%s across %d data sets)", name, outcome, method, len(names))
+    return adjusted, verdicts
+
+
+# --------------------------------------------------------------------------- interpretability
+INTERPRETABILITY_METRICS = ("auroc", "auprc", "enrichment", "top1")
+INTERPRETABILITY_KEYS = (
+    "model",
+    "method",
+    "metric",
+    "n_seeds",
+    "n_sequences",
+    "mean",
+    "sd",
+    "min",
+    "max",
+    "chance",
+    "difference_vs_attention",
+    "ci_low",
+    "ci_high",
+    "p_value",
+)
+
+
+def interpretability_summary(rows: Sequence[Mapping], level: float = 0.95) -> list[dict]:
+    """Across-seed summary of attribution-vs-motif-mask metrics of every model and method.
+
+    Reads the rows of :func:`gsattn.recovery.summarize_recovery` that rule
+    ``interpret_model`` writes (with ``model``, ``seed`` and ``method`` keys)
+    and keeps group ``recovery``, motif ``all``, subset ``all``: every
+    predictive (or known) motif, all test sequences that hold one.
+
+    Parameters
+    ----------
+    rows : sequence of mapping
+        Long rows; other groups, motifs, subsets and metrics are ignored.
+    level : float
+        Level of the t-interval of the paired difference.
+
+    Returns
+    -------
+    list of dict
+        One row per (model, method, metric) with :data:`INTERPRETABILITY_KEYS`:
+        ``mean``/``sd``/``min``/``max`` over seeds of the per-seed mean,
+        ``n_sequences`` the mean number of sequences scored, ``chance`` the
+        metric's chance level. For a model other than attention and a method
+        attention also has, ``difference_vs_attention`` is the mean over
+        seeds of (model - attention), paired by seed, with its t-interval and
+        the two-sided paired t-test p-value (NaN with fewer than 2 seeds).
+    """
+    cells: dict[tuple[str, str, str], dict[int, Mapping]] = {}
+    for row in rows:
+        if (row["group"], row["motif"], row["subset"]) != ("recovery", "all", "all"):
+            continue
+        if row["metric"] not in INTERPRETABILITY_METRICS:
+            continue
+        cell = cells.setdefault((row["model"], row["method"], row["metric"]), {})
+        seed = _seed_key(row["seed"])
+        if seed in cell:
+            raise ValueError(f"two rows for {row['model']}/{row['method']}/{row['metric']} seed {seed}")
+        cell[seed] = row
+    out = []
+    for (model, method, metric), cell in sorted(cells.items()):
+        seeds = sorted(cell)
+        values = np.array([float(cell[s]["mean"]) for s in seeds])
+        summary = dict.fromkeys(INTERPRETABILITY_KEYS, nan) | {
+            "model": model,
+            "method": method,
+            "metric": metric,
+            "n_seeds": len(seeds),
+            "n_sequences": float(np.mean([float(cell[s]["n"]) for s in seeds])),
+            "mean": float(values.mean()),
+            "sd": float(values.std(ddof=1)) if values.size > 1 else nan,
+            "min": float(values.min()),
+            "max": float(values.max()),
+            "chance": float(np.mean([float(cell[s]["chance"]) for s in seeds])),
+        }
+        reference = cells.get((MODEL_A, method, metric))
+        if model != MODEL_A and reference is not None:
+            if sorted(reference) != seeds:
+                raise ValueError(
+                    f"{model}/{method}: seeds {seeds} differ from attention's {sorted(reference)}"
+                )
+            a = np.array([float(reference[s]["mean"]) for s in seeds])
+            paired = paired_seed_tests(a, values, level=level)
+            summary.update(
+                difference_vs_attention=paired["mean_difference"],
+                ci_low=paired["ci_low"],
+                ci_high=paired["ci_high"],
+                p_value=paired["t_p_value"],
+            )
+        out.append(summary)
+    return out

@@ -416,6 +416,7 @@ _SPARSE_MODULE_OF = {
     "selector_score": "selector.score",
     "approximator": "approximator",
     "classifier": "classifier",
+    "weighted_sum": "head",  # joint-pipeline student only: the frozen head's einsum (bmm)
 }
 
 _SPARSE_NOTES = {
@@ -428,9 +429,12 @@ _SPARSE_NOTES = {
         "top_k_comparisons row, not in any total"
     ),
     "gather": "aten.gather/aten.index (positions[index])/aten.cat/aten.expand: data movement, 0 FLOPs",
-    "approximator": "aten.addmm counted (2*k*(48*8 + 8*16)); bias adds and aten.relu not",
+    "approximator": "aten.addmm counted (2*k*(F*H + H*v), 48*8 + 8*16 by default); biases, aten.relu not",
     "weights_softmax": "aten.div (temperature), aten.masked_fill, aten._softmax: none counted",
-    "weighted_sum": "aten.mul + aten.sum (not a matmul): not counted",
+    "weighted_sum": (
+        "aten.mul + aten.sum (not a matmul): not counted; joint-pipeline student: the frozen head's "
+        "einsum over the k selected blocks (aten.bmm, counted without bias and ReLU)"
+    ),
     "classifier": "aten.addmm counted; bias add not counted",
 }
 
@@ -448,11 +452,18 @@ def _sparse_flop_terms(config: SparseConfig, length: int, n_out: int) -> dict[st
     terms["selector_context"] = (2 * d * c * kernel * out_len, c * out_len)  # + bias
     terms["selector_relu"] = (0, c * out_len)
     terms["selector_score"] = (2 * c * out_len, out_len)  # Conv1d(c, 1, 1) + bias
-    # Linear(F, hidden) + bias, ReLU, Linear(hidden, d) + bias on each of the k positions.
-    terms["approximator"] = (2 * k * (config.n_features * hidden + hidden * d), k * (2 * hidden + d))
+    v = config.value_dim
+    # Linear(F, hidden) + bias, ReLU, Linear(hidden, v) + bias on each of the k positions.
+    terms["approximator"] = (2 * k * (config.n_features * hidden + hidden * v), k * (2 * hidden + v))
     terms["weights_softmax"] = (0, k + SOFTMAX_FLOPS_PER_ELEMENT * k)  # / temperature, softmax
-    terms["weighted_sum"] = (0, k * d + (k - 1) * d)  # weights * values, sum over k
-    terms["classifier"] = (2 * d * n_out, n_out)
+    if config.teacher == "joint_pipeline":
+        h = config.head_hidden
+        # gates k * weights (k), gated values (k v); frozen head on k blocks: 2 k v h, bias h, ReLU h
+        terms["weighted_sum"] = (2 * k * v * h, k + k * v + 2 * h)
+        terms["classifier"] = (2 * h * n_out, n_out)
+    else:
+        terms["weighted_sum"] = (0, k * d + (k - 1) * d)  # weights * values, sum over k
+        terms["classifier"] = (2 * d * n_out, n_out)
     return terms
 
 
@@ -493,6 +504,12 @@ def sparse_flops(
     weighted_sum     0                         k·d + (k − 1)·d
     classifier       2·d·n_out                 n_out (bias)
     ================ ========================= ==================================
+
+    With a joint-pipeline teacher (``config.teacher``), the MLP's values have
+    ``v = out_dim`` (8) instead of ``d`` entries, ``weighted_sum`` is the frozen
+    head on the k selected blocks, ``2·k·v·h`` + ``k + k·v + 2h`` (gates, gating,
+    bias, ReLU) with ``h = head_hidden`` (32), and the classifier is
+    ``Linear(h, n_out)``.
 
     Everything but ``top_k`` is affine in ``L`` and ``k``, so for a fixed
     ``rho`` the total is exactly affine in ``L`` wherever ``rho·L`` is an

@@ -54,11 +54,17 @@ class JointPipelineModel(nn.Module):
         self.hidden = nn.Linear(compressed * length, hidden)
         self.output = nn.Linear(hidden, 1)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+    def represent(self, tokens: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Intermediates of ``(N, L)`` tokens: ``compressed`` (N, L, c), ``hidden`` (N, h)
+        (after ReLU: what the output layer reads) and ``logits`` (N, 1)."""
         if tokens.shape[1] != self.length:
             raise ValueError(f"joint pipeline expects length {self.length}, got {tokens.shape[1]}")
-        x = self.compressor(self.embedding(tokens))  # (N, L, c)
-        return self.output(F.relu(self.hidden(x.flatten(1))))
+        compressed = self.compressor(self.embedding(tokens))
+        hidden = F.relu(self.hidden(compressed.flatten(1)))
+        return {"compressed": compressed, "hidden": hidden, "logits": self.output(hidden)}
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.represent(tokens)["logits"]
 
 
 class CNNBaseline(nn.Module):

@@ -22,6 +22,17 @@ Relaxation: the selected *set* is a hard top-k (no gradient), but the
 selector's scores also weight the selected values, so the selector receives
 gradients through those weights (a straight-through-style estimator: positions
 whose score rises gain weight and stay selected).
+
+**Joint-pipeline teacher** (``SparseConfig.teacher == "joint_pipeline"``, Phase
+3's ``teacher: winner``): the joint pipeline's compressed representation is
+position-specific, ``(N, L, c)`` with ``c = 8``, and its head reads all of it
+(``Linear(c·L, h)`` → ReLU → ``Linear(h, 1)``). The student then writes an
+approximated compressed vector ``(c,)`` at each of the ``k`` selected positions
+(zeros elsewhere), gated by ``k · softmax(score / temperature)`` so the
+selector gets gradients, and passes it through a frozen copy of the teacher's
+head (:class:`SparseHead`, which multiplies only the ``k`` selected blocks of
+the head's weight). Its "pooled vector" is the head's hidden layer ``(N, h)``,
+what the teacher's final ``Linear(h, 1)`` reads; that is the distillation target.
 """
 
 from __future__ import annotations
@@ -36,6 +47,8 @@ from torch import nn
 from gsattn.models import sinusoidal_encoding
 from gsattn.seq import PAD_TOKEN, VOCAB_SIZE
 
+TEACHERS = ("attention", "joint_pipeline")
+
 
 @dataclass(frozen=True)
 class SparseConfig:
@@ -49,11 +62,31 @@ class SparseConfig:
     hidden: int = 8
     temperature: float = 1.0
     max_len: int = 100
+    teacher: str = "attention"
+    out_dim: int = 0
+    head_hidden: int = 0
+
+    def __post_init__(self):
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
+        if self.teacher == "joint_pipeline" and (self.out_dim < 1 or self.head_hidden < 1):
+            raise ValueError("a joint_pipeline teacher needs out_dim (compressed) and head_hidden >= 1")
 
     @property
     def n_features(self) -> int:
         """Input width of the MLP: embedding + context + position (48 by default)."""
         return self.d_model + self.selector_channels + self.position_dim
+
+    @property
+    def value_dim(self) -> int:
+        """Width of the MLP's value per position: ``d_model`` (attention teacher) or
+        ``out_dim`` (the joint pipeline's compressed width)."""
+        return self.out_dim or self.d_model
+
+    @property
+    def pooled_dim(self) -> int:
+        """Width of the approximated vector the classifier reads."""
+        return self.head_hidden if self.teacher == "joint_pipeline" else self.d_model
 
     def k(self, length: int) -> int:
         """Positions kept for a padded length ``length``: ``ceil(rho * length)``, at least 1."""
@@ -117,6 +150,37 @@ class MLPApproximator(nn.Module):
         return self.expand(F.relu(self.compress(features)))
 
 
+class SparseHead(nn.Module):
+    """The joint pipeline's ``Linear(c·L, h)`` + ReLU, applied to ``k`` selected positions only.
+
+    Equal to the dense layer on a ``(N, L, c)`` representation that is zero
+    outside the selected positions, at ``2·k·c·h`` instead of ``2·L·c·h`` FLOPs.
+
+    Parameters
+    ----------
+    length, compressed, hidden : int
+        ``L``, ``c`` and ``h`` of the joint pipeline.
+    """
+
+    def __init__(self, length: int, compressed: int, hidden: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(length, compressed, hidden), requires_grad=False)
+        self.bias = nn.Parameter(torch.zeros(hidden), requires_grad=False)
+
+    @classmethod
+    def from_linear(cls, layer: nn.Linear, length: int, compressed: int) -> SparseHead:
+        """A frozen copy of ``layer`` (``Linear(c·L, h)`` over the flattened ``(L, c)`` representation)."""
+        head = cls(length, compressed, layer.out_features)
+        with torch.no_grad():
+            head.weight.copy_(layer.weight.detach().T.reshape(length, compressed, -1))
+            head.bias.copy_(layer.bias.detach())
+        return head
+
+    def forward(self, values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """``(N, k, c)`` values at positions ``(N, k)`` → ``(N, h)`` hidden activations."""
+        return F.relu(torch.einsum("nkc,nkch->nh", values, self.weight[index]) + self.bias)
+
+
 class SparseApproximator(nn.Module):
     """Selector + MLP approximator + (frozen) teacher classifier.
 
@@ -124,19 +188,31 @@ class SparseApproximator(nn.Module):
     ----------
     config : SparseConfig
     classifier : nn.Linear, optional
-        The teacher's ``Linear(d, 1)``; kept frozen. A fresh one if omitted.
+        The teacher's ``Linear(pooled_dim, 1)``; kept frozen. A fresh one if omitted.
+    head : SparseHead, optional
+        Joint-pipeline teacher only: the frozen head. A zero one if omitted.
     """
 
-    def __init__(self, config: SparseConfig = SparseConfig(), classifier: nn.Linear | None = None):
+    def __init__(
+        self,
+        config: SparseConfig = SparseConfig(),
+        classifier: nn.Linear | None = None,
+        head: SparseHead | None = None,
+    ):
         super().__init__()
         self.config = config
         d = config.d_model
         self.embedding = nn.Embedding(VOCAB_SIZE, d)
         self.selector = TokenSelector(d, config.selector_channels, config.selector_kernel)
-        self.approximator = MLPApproximator(config.n_features, config.hidden, d)
+        self.approximator = MLPApproximator(config.n_features, config.hidden, config.value_dim)
         pos = sinusoidal_encoding(config.max_len, config.position_dim)
         self.register_buffer("positions", pos, persistent=False)
-        self.classifier = classifier if classifier is not None else nn.Linear(d, 1)
+        self.head = None
+        if config.teacher == "joint_pipeline":
+            self.head = (
+                head if head is not None else SparseHead(config.max_len, config.out_dim, config.head_hidden)
+            )
+        self.classifier = classifier if classifier is not None else nn.Linear(config.pooled_dim, 1)
         for p in self.classifier.parameters():
             p.requires_grad_(False)
 
@@ -146,7 +222,7 @@ class SparseApproximator(nn.Module):
         Returns
         -------
         dict
-            ``pooled`` (N, d); ``index`` (N, k) selected positions; ``valid``
+            ``pooled`` (N, pooled_dim); ``index`` (N, k) selected positions; ``valid``
             (N, k) bool; ``weights`` (N, k) aggregation weights (0 where not
             valid); ``scores`` (N, L) selector scores.
         """
@@ -169,7 +245,12 @@ class SparseApproximator(nn.Module):
         values = self.approximator(features)
         logits = (scores.gather(1, index) / self.config.temperature).masked_fill(~valid, float("-inf"))
         weights = logits.softmax(dim=1)
-        pooled = (weights[..., None] * values).sum(dim=1)
+        if self.head is None:
+            pooled = (weights[..., None] * values).sum(dim=1)
+        else:
+            if length != self.config.max_len:
+                raise ValueError(f"a joint-pipeline student needs length {self.config.max_len}, got {length}")
+            pooled = self.head(values * (weights * index.shape[1])[..., None], index)
         return {"pooled": pooled, "index": index, "valid": valid, "weights": weights, "scores": scores}
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -179,11 +260,16 @@ class SparseApproximator(nn.Module):
 
 def from_teacher(teacher: nn.Module, config: SparseConfig, seed: int) -> SparseApproximator:
     """A :class:`SparseApproximator` seeded with ``seed``, whose embedding starts from the
-    teacher's and whose classifier is a frozen copy of the teacher's."""
+    teacher's and whose classifier (and, for a joint-pipeline teacher, head) is a
+    frozen copy of the teacher's."""
     import copy
 
     torch.manual_seed(seed)
-    model = SparseApproximator(config, copy.deepcopy(teacher.classifier))
+    if config.teacher == "joint_pipeline":
+        head = SparseHead.from_linear(teacher.hidden, config.max_len, config.out_dim)
+        model = SparseApproximator(config, copy.deepcopy(teacher.output), head)
+    else:
+        model = SparseApproximator(config, copy.deepcopy(teacher.classifier))
     with torch.no_grad():
         model.embedding.weight.copy_(teacher.embedding.weight)
     return model

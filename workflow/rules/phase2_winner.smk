@@ -1,0 +1,106 @@
+# Phase 2 again, with the joint pipeline as the teacher: its compressed
+# representation, read through its frozen head, is what the sparse approximator
+# reproduces (gsattn.sparse). Runs where phase2.teacher asks for it (see
+# joint_pipeline_teacher_outputs in common.smk); same scripts as Phase 2.
+
+
+use rule train_sparse as train_sparse_joint_pipeline with:
+    input:
+        code=package_files(
+            "datasets", "models", "pipeline", "sparse", "train", "io", "logs"
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+        teacher_model=f"{JP_TEACHER}/model.pt",
+        teacher_hparams=f"{JP_TEACHER}/hparams.json",
+        truth=f"{JP_TEACHER}/ground_truth.npz",
+    output:
+        model=f"{JP2}/model.pt",
+        hparams=f"{JP2}/hparams.json",
+        history=f"{JP2}/history.tsv",
+    log:
+        "results/logs/train_sparse_joint_pipeline/{dataset}/rho{rho}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train_sparse_joint_pipeline/{dataset}/rho{rho}/seed{seed}.tsv"
+
+
+use rule evaluate_sparse as evaluate_sparse_joint_pipeline with:
+    input:
+        code=package_files(
+            "datasets", "sparse", "selection", "stats", "recovery", "io", "logs"
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+        model=f"{JP2}/model.pt",
+        hparams=f"{JP2}/hparams.json",
+        truth=f"{JP_TEACHER}/ground_truth.npz",
+        attributions=f"{JP_TEACHER}/attributions.npz",
+    output:
+        metrics=f"{JP2}/metrics.tsv",
+        selection=f"{JP2}/selection.tsv",
+        predictions=f"{JP2}/predictions.npz",
+    log:
+        "results/logs/evaluate_sparse_joint_pipeline/{dataset}/rho{rho}/seed{seed}.log",
+
+
+use rule profile_sparse as profile_sparse_joint_pipeline with:
+    input:
+        code=package_files(
+            "compute", "datasets", "models", "sparse", "train", "io", "logs"
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+    output:
+        compute="results/phase2/{dataset}/joint_pipeline/rho{rho}/compute.tsv",
+        flops="results/phase2/{dataset}/joint_pipeline/rho{rho}/flops.tsv",
+    log:
+        "results/logs/profile_sparse_joint_pipeline/{dataset}/rho{rho}.log",
+    params:
+        model=PHASE2["model"],
+        profile=PHASE1["profile"],
+        device=config["device"],
+        teacher={
+            "teacher": "joint_pipeline",
+            "d_model": PHASE3["pipeline"]["d_model"],
+            "out_dim": PHASE3["pipeline"]["compressed"],
+            "head_hidden": PHASE3["pipeline"]["hidden"],
+        },
+
+
+use rule summarize_phase2 as summarize_phase2_joint_pipeline with:
+    input:
+        code=package_files("stats", "io", "logs"),
+        metrics=joint_pipeline_models("metrics.tsv"),
+        selection=joint_pipeline_models("selection.tsv"),
+        predictions=joint_pipeline_models("predictions.npz"),
+        sparse_compute=expand(
+            "results/phase2/{{dataset}}/joint_pipeline/rho{rho}/compute.tsv", rho=RHOS
+        ),
+        teacher_compute=f"results/phase3/{{dataset}}/joint_pipeline/seed{SEEDS[0]}/compute.tsv",
+    output:
+        criteria=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/criteria.tsv",
+            caption="../report/phase2_criteria.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "table": "criteria (joint-pipeline teacher)",
+            },
+        ),
+        metrics=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/metrics_summary.tsv",
+            caption="../report/phase2_metrics.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "table": "fidelity (joint-pipeline teacher)",
+            },
+        ),
+        selection=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/selection_summary.tsv",
+            caption="../report/phase2_selection.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "table": "selection (joint-pipeline teacher)",
+            },
+        ),
+    log:
+        "results/logs/summarize_phase2_joint_pipeline/{dataset}.log",

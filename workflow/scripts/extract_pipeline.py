@@ -1,0 +1,68 @@
+"""Rule extract_pipeline: the joint pipeline's representations as a Phase 2 teacher.
+
+Used when Phase 2 distils the joint pipeline (``phase2.teacher: winner`` where
+it won, or ``joint_pipeline``). For every sequence: the compressed
+representation ``(N, L, c)`` (float16), the hidden layer ``(N, h)`` its output
+layer reads (``pooled``, the distillation target, float32) and the logits;
+for the test split |gradient×input| saliency (the baseline selection of
+``evaluate_sparse``); and the teacher's parameters and closed-form FLOPs in the
+format of Phase 1's ``compute.tsv``.
+"""
+
+import numpy as np
+import torch
+
+from gsattn.datasets import load_encoded
+from gsattn.interpret import gradient_x_input
+from gsattn.io import atomic_outputs, save_npz, write_table
+from gsattn.logs import rule_logging
+from gsattn.pipeline import load_pipeline
+
+
+@torch.no_grad()
+def representations(model, tokens: torch.Tensor, batch_size: int = 256) -> dict[str, np.ndarray]:
+    """``compressed`` (N, L, c), ``pooled`` (N, h) and ``logits`` (N,) of ``(N, L)`` tokens."""
+    parts = {"compressed": [], "pooled": [], "logits": []}
+    for start in range(0, tokens.shape[0], batch_size):
+        out = model.represent(tokens[start : start + batch_size])
+        parts["compressed"].append(out["compressed"].half())
+        parts["pooled"].append(out["hidden"])
+        parts["logits"].append(out["logits"][:, 0])
+    return {k: torch.cat(v).numpy() for k, v in parts.items()}
+
+
+def run(encoded: str, weights: str, hparams: str, threads: int, out: dict) -> None:
+    """Extract one seed's joint pipeline; ``out`` has keys truth, attributions, compute."""
+    torch.set_num_threads(max(1, threads))
+    data = load_encoded(encoded)
+    model, info = load_pipeline(weights, hparams)
+    if info["pipeline"]["kind"] != "joint_pipeline":
+        raise ValueError(f"{hparams}: not a joint pipeline model ({info['pipeline']['kind']})")
+    tokens = torch.from_numpy(data["tokens"].astype(np.int64))
+    arrays = representations(model, tokens)
+    test = np.flatnonzero(data["split"] == "test")
+    saliency = np.abs(gradient_x_input(model, tokens[test]))
+    compute = [
+        {"metric": "parameters", "value": info["n_parameters"], "unit": "count", "method": "hparams.json"},
+        {
+            "metric": "flops_analytical",
+            "value": info["flops"],
+            "unit": "FLOP/sequence",
+            "method": "pipeline_flops: closed form, 1 multiply-add = 2",
+        },
+    ]
+    with atomic_outputs(out["truth"], out["attributions"], out["compute"]) as (truth, attr, comp):
+        save_npz(truth, {"ids": data["ids"], "split": data["split"]} | arrays)
+        save_npz(attr, {"rows": test.astype(np.int32), "saliency": saliency.astype(np.float32)})
+        with open(comp, "w") as handle:
+            write_table(handle, compute)
+
+
+def main(smk) -> None:
+    out = {k: smk.output[k] for k in ("truth", "attributions", "compute")}
+    with rule_logging(smk.log[0], "extract_pipeline"):
+        run(smk.input.encoded, smk.input.model, smk.input.hparams, smk.threads, out)
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
