@@ -274,6 +274,10 @@ def test_declared_tests_and_verdicts_reproduce_from_the_per_seed_files(tiny_run)
             test = np.flatnonzero(enc["split"] == "test")
             y = enc["labels"][test].astype(int)
         per_seed, logits = [], {"y": y, "attention": {}, "joint_pipeline": {}}
+        written = read_table(tiny_run / f"results/phase3/{name}/comparison/per_seed.tsv")
+        assert {(r["model"], r["seed"]) for r in written} == {
+            (m, s) for m in ("attention", "joint_pipeline", "cnn") for s in config["seeds"]
+        }
         for seed in config["seeds"]:
             folders = {
                 "attention": tiny_run / f"results/phase1/{name}/attention/seed{seed}",
@@ -285,6 +289,9 @@ def test_declared_tests_and_verdicts_reproduce_from_the_per_seed_files(tiny_run)
                     for r in read_table(folder / "test_metrics.tsv")
                     if r["split"] == "test"
                 ]
+            assert [r for r in written if r["model"] != "cnn" and r["seed"] == seed] == [
+                r for r in per_seed if r["seed"] == seed
+            ]
             with np.load(folders["attention"] / "ground_truth.npz", allow_pickle=False) as gt:
                 logits["attention"][seed] = gt["logits"][test]
             with np.load(folders["joint_pipeline"] / "predictions.npz", allow_pickle=False) as pred:

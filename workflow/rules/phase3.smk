@@ -120,6 +120,12 @@ rule compare_models:
             "results/phase3/{{dataset}}/cnn/seed{seed}/hparams.json", seed=SEEDS
         ),
     output:
+        per_seed=report(
+            "results/phase3/{dataset}/comparison/per_seed.tsv",
+            caption="../report/phase3_per_seed.rst",
+            category="Phase 3",
+            labels={"dataset": "{dataset}", "table": "per-seed test metrics"},
+        ),
         tests=report(
             "results/phase3/{dataset}/comparison/tests.tsv",
             caption="../report/phase3_tests.rst",

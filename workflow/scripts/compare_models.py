@@ -168,6 +168,7 @@ def run(inputs: dict, margin: float, alpha: float, n_boot: int, dataset: str, ou
     efficiency = efficiency_rows(inputs, data["tokens"].shape[1])
     write_tables(
         {
+            out["per_seed"]: att_rows + jp_rows + cnn_rows,
             out["tests"]: [{"dataset": dataset, **r} for r in tests],
             out["evidence"]: evidence,
             out["efficiency"]: efficiency,
@@ -199,7 +200,7 @@ def main(smk) -> None:
         "attention_compute": smk.input.attention_compute,
     }
     p = smk.params
-    out = {k: smk.output[k] for k in ("tests", "evidence", "efficiency", "paired", "forest")}
+    out = {k: smk.output[k] for k in ("per_seed", "tests", "evidence", "efficiency", "paired", "forest")}
     with rule_logging(smk.log[0], "compare_models"):
         run(inputs, p.margin, p.alpha, p.n_boot, smk.wildcards.dataset, out)
 
