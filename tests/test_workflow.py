@@ -185,7 +185,7 @@ def test_tiny_phase1_outputs(tiny_run):
 
 def test_report_is_built_from_cached_outputs(tiny_run):
     report = tiny_run / "report.html"
-    snakemake(
+    result = snakemake(
         "--report",
         str(report),
         "--configfile",
@@ -195,6 +195,8 @@ def test_report_is_built_from_cached_outputs(tiny_run):
     )
     text = report.read_text(errors="replace")
     assert report.stat().st_size > 10_000 and "Phase 1" in text and "metrics_summary.tsv" in text
+    assert "ERROR/" not in result.stdout + result.stderr  # every caption is valid reStructuredText
+    assert "verdicts.tsv" in text and "interpretability.tsv" in text
 
 
 def test_tiny_phase2_outputs(tiny_run):
