@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from gsattn.seq import ALPHABET, PAD_TOKEN
 
@@ -89,7 +90,7 @@ def in_silico_mutagenesis(model: nn.Module, tokens: torch.Tensor, batch_size: in
     n, length = tokens.shape
     bases = torch.arange(len(ALPHABET), device=device)
     out = torch.zeros(n, length)
-    for i in range(n):
+    for i in tqdm(range(n), desc="ISM sequences", mininterval=5):
         seq = tokens[i].to(device)
         positions = torch.nonzero(seq != PAD_TOKEN).flatten()
         if positions.numel() == 0:
