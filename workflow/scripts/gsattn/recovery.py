@@ -91,6 +91,35 @@ def check_motif_table(motif_labels, motif_roles) -> tuple[np.ndarray, np.ndarray
     return names, roles
 
 
+def motif_targets(names: np.ndarray, roles: np.ndarray) -> list[tuple[str, str, str, int | None]]:
+    """What recovery and selection are scored against, in report order.
+
+    For each role of :data:`~gsattn.motifs.ROLES` that some motif has: the
+    union of its motifs (``motif_name = "all"``, ``motif = None``), then each
+    motif on its own. ``group`` is ``"decoy"`` for decoys, else ``"recovery"``.
+
+    Parameters
+    ----------
+    names, roles : numpy.ndarray
+        ``(M,)`` motif names and roles (from :func:`check_motif_table`).
+
+    Returns
+    -------
+    list of tuple
+        ``(group, role, motif_name, motif)`` with ``motif`` an index into the
+        motif table or ``None`` for the union.
+    """
+    targets = []
+    for role in ROLES:
+        members = np.flatnonzero(roles == role)
+        if members.size == 0:
+            continue
+        group = "decoy" if role == "decoy" else "recovery"
+        targets.append((group, role, "all", None))
+        targets += [(group, role, str(names[j]), int(j)) for j in members]
+    return targets
+
+
 def valid_positions(lengths: np.ndarray, length: int) -> np.ndarray:
     """Mask of unpadded positions.
 
@@ -608,18 +637,12 @@ def summarize_recovery(
     subsets = _subset_masks(labels)
 
     rows: list[dict] = []
-    for role in ROLES:
-        members = np.flatnonzero(roles == role)
-        if members.size == 0:
-            continue
-        group = "decoy" if role == "decoy" else "recovery"
-        targets = [("all", None)] + [(str(names[j]), int(j)) for j in members]
-        for motif_name, motif in targets:
-            positive, scored = position_sets(motif_index, lengths, roles, role=role, motif=motif)
-            metrics = _motif_metrics(scores, positive, scored, valid, k_values, tolerance)
-            for subset in SUBSETS:
-                select = subsets[subset] & metrics["has_pos"]
-                key = {"group": group, "subset": subset, "motif": motif_name, "role": role}
-                rows.extend(_rows_for_subset(metrics, select, key))
+    for group, role, motif_name, motif in motif_targets(names, roles):
+        positive, scored = position_sets(motif_index, lengths, roles, role=role, motif=motif)
+        metrics = _motif_metrics(scores, positive, scored, valid, k_values, tolerance)
+        for subset in SUBSETS:
+            select = subsets[subset] & metrics["has_pos"]
+            key = {"group": group, "subset": subset, "motif": motif_name, "role": role}
+            rows.extend(_rows_for_subset(metrics, select, key))
     log.info("motif recovery: %d summary rows from %d sequences", len(rows), shape[0])
     return [{name: row[name] for name in ROW_KEYS} for row in rows]

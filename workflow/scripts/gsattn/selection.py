@@ -29,8 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from gsattn.motifs import ROLES
-from gsattn.recovery import check_mask, check_motif_table, position_sets, valid_positions
+from gsattn.recovery import check_mask, check_motif_table, motif_targets, position_sets, valid_positions
 
 log = logging.getLogger(__name__)
 
@@ -483,16 +482,11 @@ def selection_rows(
     names, roles = check_motif_table(motif_labels, motif_roles)
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
-    for role in ROLES:
-        members = np.flatnonzero(roles == role)
-        if members.size == 0:
+    for group, role, motif_name, motif in motif_targets(names, roles):
+        positive, _ = position_sets(motif_index, lengths, roles, role=role, motif=motif)
+        if not positive.any():
             continue
-        group = "decoy" if role == "decoy" else "recovery"
-        for motif_name, motif in [("all", None)] + [(str(names[j]), int(j)) for j in members]:
-            positive, _ = position_sets(motif_index, lengths, roles, role=role, motif=motif)
-            if not positive.any():
-                continue
-            values = _row(selected, positive, lengths, n_perm, rng)
-            rows.append({"group": group, "motif": motif_name, "role": role, **values})
+        values = _row(selected, positive, lengths, n_perm, rng)
+        rows.append({"group": group, "motif": motif_name, "role": role, **values})
     log.info("selection: %d summary rows from %d sequences", len(rows), selected.shape[0])
     return [{name: row[name] for name in ROW_KEYS} for row in rows]
