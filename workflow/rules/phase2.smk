@@ -5,7 +5,9 @@
 
 rule train_sparse:
     input:
-        code=package_files("datasets", "models", "sparse", "train", "io", "logs"),
+        code=package_files(
+            "datasets", "models", "pipeline", "sparse", "train", "io", "logs"
+        ),
         encoded="results/data/{dataset}/encoded.npz",
         teacher_model=f"{TEACHER}/model.pt",
         teacher_hparams=f"{TEACHER}/hparams.json",

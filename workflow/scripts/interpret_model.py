@@ -25,8 +25,7 @@ from gsattn.datasets import load_encoded
 from gsattn.interpret import attention_received, gradient_x_input, in_silico_mutagenesis
 from gsattn.io import atomic_outputs, save_npz, write_columns
 from gsattn.logs import rule_logging
-from gsattn.models import load_model
-from gsattn.pipeline import load_pipeline
+from gsattn.pipeline import load_any_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
 
 log = logging.getLogger("interpret_model")
@@ -40,11 +39,6 @@ def chosen_rows(data: dict, max_sequences: int) -> np.ndarray:
         return test[:0]
     with_site = (data["motif_index"][test] >= 0).any(axis=1)
     return test[with_site][:max_sequences]
-
-
-def load_any(kind: str, weights: str, hparams: str) -> torch.nn.Module:
-    """The attention model or a Phase 3 model, in eval mode on the CPU."""
-    return load_model(weights, hparams)[0] if kind == "attention" else load_pipeline(weights, hparams)[0]
 
 
 def attributions(model, kind: str, tokens: torch.Tensor) -> dict[str, np.ndarray]:
@@ -76,7 +70,7 @@ def run(
     table: list[dict] = []
     scores: dict[str, np.ndarray] = {}
     if rows_used.size:
-        model = load_any(kind, weights, hparams)
+        model, _ = load_any_model(weights, hparams)
         tokens = torch.from_numpy(data["tokens"][rows_used].astype(np.int64))
         log.info("%s seed %d: attributions of %d test sequences", kind, seed, rows_used.size)
         scores = attributions(model, kind, tokens)

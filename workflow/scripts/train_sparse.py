@@ -19,8 +19,7 @@ import torch
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
-from gsattn.models import load_model
-from gsattn.pipeline import load_pipeline
+from gsattn.pipeline import load_any_model
 from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
 from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
 
@@ -42,10 +41,8 @@ def teacher_splits(encoded: str, truth: str, task: str) -> dict:
 
 def load_teacher(weights: str, hparams: str):
     """The teacher model, its hyper-parameters and the :class:`SparseConfig` fields it implies."""
-    with open(hparams) as handle:
-        info = json.load(handle)
+    model, info = load_any_model(weights, hparams)
     if "pipeline" in info:
-        model, info = load_pipeline(weights, hparams)
         spec = info["pipeline"]
         if spec["kind"] != "joint_pipeline":
             raise ValueError(f"{hparams}: a {spec['kind']} model cannot be a Phase 2 teacher")
@@ -56,7 +53,6 @@ def load_teacher(weights: str, hparams: str):
             "head_hidden": spec["hidden"],
         }
         return model, info, spec, fields
-    model, info = load_model(weights, hparams)
     return model, info, info["model"], {"d_model": model.config.d_model}
 
 

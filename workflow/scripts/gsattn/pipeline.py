@@ -132,3 +132,16 @@ def load_pipeline(weights: str, hparams: str, device: str | torch.device = "cpu"
     model = build_pipeline_model(PipelineConfig(**info["pipeline"]), seed=0)
     model.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
     return model.to(device).eval(), info
+
+
+def load_any_model(weights: str, hparams: str, device: str | torch.device = "cpu") -> tuple[nn.Module, dict]:
+    """A saved Phase 1 attention model or Phase 3 model, told apart by its hyper-parameters.
+
+    Phase 3 models save their config under ``pipeline`` (:func:`save_pipeline`);
+    anything else is loaded with :func:`gsattn.models.load_model`.
+    """
+    from gsattn.models import load_model
+
+    with open(hparams) as handle:
+        is_pipeline = "pipeline" in json.load(handle)
+    return (load_pipeline if is_pipeline else load_model)(weights, hparams, device)
