@@ -103,3 +103,12 @@ def test_check_config_catches_what_the_schema_cannot(dataset, message):
     config = _validated({"datasets": {"d": dataset}})
     with pytest.raises(ConfigError, match=message):
         check_config(config)
+
+
+def test_reverse_complement_augmentation_is_refused_for_distillation():
+    accepted = _validated({"datasets": {"d": {}}, "phase1": {"training": {"augment_rc": True}}})
+    check_config(accepted)
+    assert accepted["phase3"]["training"]["augment_rc"] is False
+    refused = _validated({"datasets": {"d": {}}, "phase2": {"training": {"augment_rc": True}}})
+    with pytest.raises(ConfigError, match="phase2.training.augment_rc"):
+        check_config(refused)

@@ -7,7 +7,18 @@ from torch import nn
 
 from gsattn.interpret import gradient_x_input
 from gsattn.models import ModelConfig, build_model
-from gsattn.train import Split, TrainConfig, fit, load_split, metrics, predict, set_determinism
+from gsattn.seq import PAD_TOKEN, reverse_complement_tokens
+from gsattn.train import (
+    Split,
+    TrainConfig,
+    augment_reverse_complement,
+    fit,
+    load_split,
+    metrics,
+    predict,
+    reverse_complement_batch,
+    set_determinism,
+)
 
 
 def _separable(n=128, length=20, seed=0):
@@ -87,3 +98,40 @@ def test_gradient_x_input_by_hand():
     tokens = torch.randint(0, 4, (3, 5))
     expected = (model.embedding(tokens) @ model.head.weight[0]).detach().numpy() / 5
     np.testing.assert_allclose(gradient_x_input(model, tokens, batch_size=2), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_reverse_complement_batch_keeps_trailing_padding_in_place():
+    rng = np.random.default_rng(3)
+    tokens = rng.integers(0, 5, (6, 12))
+    lengths = [12, 11, 7, 1, 0, 9]
+    for row, n in enumerate(lengths):
+        tokens[row, n:] = PAD_TOKEN
+    got = reverse_complement_batch(torch.from_numpy(tokens)).numpy()
+    for row, n in enumerate(lengths):
+        assert got[row, :n].tolist() == reverse_complement_tokens(tokens[row, :n]).tolist()
+        assert (got[row, n:] == PAD_TOKEN).all()
+    assert (reverse_complement_batch(torch.from_numpy(got)).numpy() == tokens).all()
+
+
+def test_reverse_complement_augmentation_flips_about_half_reproducibly():
+    tokens = torch.from_numpy(np.random.default_rng(4).integers(0, 4, (400, 10)))
+    first = augment_reverse_complement(tokens, torch.Generator().manual_seed(1))
+    again = augment_reverse_complement(tokens, torch.Generator().manual_seed(1))
+    assert torch.equal(first, again)
+    flipped = (first != tokens).any(dim=1)
+    assert torch.equal(first[flipped], reverse_complement_batch(tokens[flipped]))
+    assert 150 < int(flipped.sum()) < 250
+
+
+def test_augmented_training_learns_a_strand_free_task_and_refuses_a_teacher():
+    set_determinism(0, 1)
+    train, val = _separable(seed=1), _separable(seed=2)  # all-G vs all-A: RC maps G to C, A to T
+    model = build_model(ModelConfig(max_len=20), seed=0)
+    cfg = TrainConfig(max_epochs=15, patience=15, learning_rate=0.01, augment_rc=True)
+    history, best = fit(model, train, val, cfg, seed=0)
+    assert history[-1]["train_loss"] < 0.5 * history[0]["train_loss"]
+    model.load_state_dict(best)
+    assert metrics("binary", val.targets.numpy(), predict(model, val.tokens))["accuracy"] > 0.95
+    train.teacher = torch.zeros(len(train.tokens), 16)
+    with pytest.raises(ValueError, match="augment_rc needs a task objective"):
+        fit(model, train, val, cfg, seed=0)

@@ -62,6 +62,11 @@ def _check_phase2(phase2: dict) -> None:
         raise ConfigError(f"phase2.model.selector_kernel must be odd, got {model['selector_kernel']}")
     if model["position_dim"] % 2:
         raise ConfigError(f"phase2.model.position_dim must be even, got {model['position_dim']}")
+    if phase2["training"]["augment_rc"]:
+        raise ConfigError(
+            "phase2.training.augment_rc: the distillation targets are per-position teacher outputs, "
+            "which do not follow a reverse-complemented sequence; use it in phase1/phase3 training only"
+        )
 
 
 def check_config(config: dict) -> None:

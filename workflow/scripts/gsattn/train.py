@@ -19,6 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from gsattn.seq import N_TOKEN, PAD_TOKEN
+
 log = logging.getLogger(__name__)
 
 TASKS = ("binary", "regression")
@@ -36,6 +38,7 @@ class TrainConfig:
     patience: int = 8
     lr_patience: int = 3
     lr_factor: float = 0.5
+    augment_rc: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,12 +127,46 @@ def task_objective(task: str):
     return objective
 
 
+def reverse_complement_batch(tokens: torch.Tensor) -> torch.Tensor:
+    """Reverse complement of every row of ``(N, L)`` token ids.
+
+    Each row's sequence part is reversed and complemented in place and its
+    trailing PAD stays at the end, so position 0 is still the first base.
+    ``N`` and ``PAD`` map to themselves.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N, L)`` token ids, same dtype and device.
+    """
+    complement = torch.tensor([3, 2, 1, 0, N_TOKEN, PAD_TOKEN], device=tokens.device, dtype=tokens.dtype)
+    lengths = (tokens != PAD_TOKEN).sum(dim=1, keepdim=True)
+    j = torch.arange(tokens.shape[1], device=tokens.device)[None, :]
+    source = torch.where(j < lengths, lengths - 1 - j, j)
+    return complement[tokens.gather(1, source)]
+
+
+def augment_reverse_complement(tokens: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Replace each row of ``(N, L)`` tokens by its reverse complement with probability 1/2
+    (draws from ``generator``, so a seeded run is reproducible)."""
+    flip = (torch.rand(tokens.shape[0], generator=generator) < 0.5).to(tokens.device)
+    return torch.where(flip[:, None], reverse_complement_batch(tokens), tokens)
+
+
 def _epoch(model, data: Split, cfg: TrainConfig, optimizer, generator, device, objective) -> float:
     model.train()
     total = 0.0
     for idx in _batches(len(data.tokens), cfg.batch_size, generator):
         optimizer.zero_grad()
-        loss = objective(model, *data.batch(idx, device))
+        tokens, targets, teacher = data.batch(idx, device)
+        if cfg.augment_rc:
+            if teacher is not None:
+                raise ValueError(
+                    "augment_rc needs a task objective: a teacher's per-position outputs "
+                    "do not follow the sequence when it is reverse-complemented"
+                )
+            tokens = augment_reverse_complement(tokens, generator)
+        loss = objective(model, tokens, targets, teacher)
         loss.backward()
         optimizer.step()
         total += loss.item() * len(idx)
