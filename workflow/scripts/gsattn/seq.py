@@ -18,7 +18,8 @@ _LUT = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(TOKENS):
     _LUT[ord(_c)] = _i
     _LUT[ord(_c.lower())] = _i
-_COMPLEMENT_TOKEN = np.array([3, 2, 1, 0, 4, 5], dtype=np.uint8)
+# Token id of each token's complement (index = token id); N and PAD map to themselves.
+COMPLEMENT_TOKEN = np.array([3, 2, 1, 0, 4, 5], dtype=np.uint8)
 _DECODE = np.frombuffer(b"ACGTN-", dtype=np.uint8)
 
 
@@ -54,7 +55,7 @@ def decode(tokens: np.ndarray) -> str:
 
 def reverse_complement_tokens(tokens: np.ndarray) -> np.ndarray:
     """Reverse complement of ``(L,)`` token ids; ``N`` and ``PAD`` map to themselves."""
-    return _COMPLEMENT_TOKEN[np.asarray(tokens, dtype=np.uint8)][::-1].copy()
+    return COMPLEMENT_TOKEN[np.asarray(tokens, dtype=np.uint8)][::-1].copy()
 
 
 def reverse_complement(sequence: str) -> str:

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from gsattn.seq import N_TOKEN, PAD_TOKEN
+from gsattn.seq import COMPLEMENT_TOKEN, PAD_TOKEN
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def reverse_complement_batch(tokens: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         ``(N, L)`` token ids, same dtype and device.
     """
-    complement = torch.tensor([3, 2, 1, 0, N_TOKEN, PAD_TOKEN], device=tokens.device, dtype=tokens.dtype)
+    complement = torch.as_tensor(COMPLEMENT_TOKEN).to(device=tokens.device, dtype=tokens.dtype)
     lengths = (tokens != PAD_TOKEN).sum(dim=1, keepdim=True)
     j = torch.arange(tokens.shape[1], device=tokens.device)[None, :]
     source = torch.where(j < lengths, lengths - 1 - j, j)
