@@ -5,7 +5,12 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The default study, unless --configfile names the user's own: that file then
+# replaces it (Snakemake would otherwise merge it over this one). --config
+# key=value applies over whichever file is used.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
@@ -14,6 +19,7 @@ include: "workflow/rules/phase1.smk"
 include: "workflow/rules/phase2.smk"
 include: "workflow/rules/phase3.smk"
 include: "workflow/rules/phase2_winner.smk"
+include: "workflow/rules/learning_curve.smk"
 
 
 report: "workflow/report/workflow.rst"

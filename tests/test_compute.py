@@ -174,6 +174,13 @@ def test_profile_model_rows():
     assert len(by_metric) == len(rows)
     assert by_metric["parameters"]["value"] == count_parameters(model)
     assert by_metric["flops_analytical"]["value"] == attention_flops(config, 40)["total"]
+    flops = attention_flops(config, 40)
+    block = ("positional", "qkv_projection", "scores", "softmax", "weighted_sum", "out_projection", "pooling")
+    assert by_metric["flops_analytical_attention_block"]["value"] == sum(flops[name] for name in block)
+    assert (
+        by_metric["flops_analytical_attention_block"]["value"]
+        == flops["total"] - flops["stem"] - flops["classifier"]
+    )
     assert (
         by_metric["flops_counted_unfused"]["value"] == attention_flops(config, 40, matmul_only=True)["total"]
     )

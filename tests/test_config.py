@@ -1,4 +1,5 @@
 import copy
+import re
 
 import jsonschema
 import pytest
@@ -6,7 +7,7 @@ import yaml
 from snakemake.utils import validate
 
 from conftest import REPO
-from gsattn.config import ConfigError, check_config
+from gsattn.config import SPLITS, ConfigError, check_config, stratified_counts
 
 SCHEMA_PATH = REPO / "workflow" / "schemas" / "config.schema.yaml"
 SCHEMA = yaml.safe_load(SCHEMA_PATH.read_text())
@@ -112,3 +113,94 @@ def test_reverse_complement_augmentation_is_refused_for_distillation():
     refused = _validated({"datasets": {"d": {}}, "phase2": {"training": {"augment_rc": True}}})
     with pytest.raises(ConfigError, match="phase2.training.augment_rc"):
         check_config(refused)
+
+
+@pytest.mark.parametrize(("alpha", "refused", "accepted"), [(0.01, 99, 100), (0.05, 19, 20), (0.03, 32, 33)])
+def test_too_few_permutations_for_the_selection_alpha_are_refused(alpha, refused, accepted):
+    def phase2(n):
+        return {"n_permutations": n, "criteria": {"alpha": alpha}}
+
+    check_config(_validated({"datasets": {"d": {}}, "phase2": phase2(accepted)}))
+    config = _validated({"datasets": {"d": {}}, "phase2": phase2(refused)})  # smallest p 1/(n+1) >= alpha
+    with pytest.raises(
+        ConfigError, match=f"phase2.n_permutations: {refused} null draws.*at least {accepted}"
+    ):
+        check_config(config)
+
+
+@pytest.mark.parametrize("phase", ["phase1", "phase2", "phase3"])
+def test_regression_is_refused_because_phases_2_and_3_judge_binary_classifiers(phase):
+    config = _validated({"datasets": {"d": {}}, phase: {"training": {"task": "regression"}}})
+    with pytest.raises(ConfigError, match=f"{phase}.training.task: 'regression' is not supported"):
+        check_config(config)
+
+
+def test_names_that_share_a_results_folder_are_refused():
+    variants = {"summary": {}, "attention": {"positional": "sinusoidal", "stem": "conv", "pooling": "cls"}}
+    config = _validated({"datasets": {"d": {}}, "phase1": {"variants": variants}})
+    with pytest.raises(ConfigError, match="phase1.variants.summary: 'summary' is reserved"):
+        check_config(config)
+    with pytest.raises(ConfigError, match="datasets.scaling: 'scaling' is reserved"):
+        check_config(_validated({"datasets": {"scaling": {}}}))
+
+
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        (
+            {"n_sequences": 10, "positive_fraction": 0.05},
+            "all 10 labels are 0: a classifier needs both classes",
+        ),
+        (
+            {"n_sequences": 11},
+            r"the validation split gets no sequence of class 0 .*train 4/4, validation 0/1",
+        ),
+    ],
+)
+def test_synthetic_data_too_small_to_split_is_refused_at_config_time(dataset, message):
+    with pytest.raises(ConfigError, match=f"datasets.d: .*{message}"):
+        check_config(_validated({"datasets": {"d": dataset}}))
+    check_config(_validated({"datasets": {"d": {"n_sequences": 12}}}))  # 6 per class: 4/1/1
+
+
+@pytest.mark.parametrize("fractions", [(0.7, 0.15, 0.15), (0.5, 0.25, 0.25), (0.8, 0.1, 0.1)])
+def test_config_time_split_sizes_are_those_the_planted_split_gets(fractions):
+    import numpy as np
+
+    from gsattn.simulate import stratified_split
+
+    for n in range(1, 60):
+        split = stratified_split(np.zeros(n, int), fractions, np.random.default_rng(n))
+        assert stratified_counts(n, fractions) == [int((split == s).sum()) for s in SPLITS], n
+
+
+def test_decoy_motifs_without_a_sites_bed_are_refused():
+    dataset = {"type": "fasta", "fasta": "a.fa", "labels": "l.tsv", "decoy_motifs": ["CRE"]}
+    with pytest.raises(ConfigError, match="datasets.u.decoy_motifs: .* has no 'sites'"):
+        check_config(_validated({"datasets": {"u": dataset}}))
+    check_config(_validated({"datasets": {"u": dataset | {"sites": "s.bed"}}}))
+
+
+def _dry_run_from_the_repository_root(*args: str) -> str:
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--forceall", *args]
+    result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_configfile_replaces_the_default_config_and_config_still_applies():
+    tiny = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    default = yaml.safe_load((REPO / "config/config.yaml").read_text())
+    assert not set(tiny["datasets"]) & set(default["datasets"])
+    out = _dry_run_from_the_repository_root(
+        "--configfile", "tests/config/tiny.yaml", "--config", 'phase1={"reference": "seed"}'
+    )
+    planned = set(re.findall(r"wildcards: dataset=(\w+)", out))
+    assert planned == set(tiny["datasets"])  # not the default's data sets as well
+    assert "results/phase1/tiny_any/seed/seed1/ground_truth.npz" in out  # --config over the file
+    out = _dry_run_from_the_repository_root()
+    assert set(re.findall(r"wildcards: dataset=(\w+)", out)) == set(default["datasets"])

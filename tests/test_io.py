@@ -1,4 +1,6 @@
+import bz2
 import gzip
+import lzma
 
 import numpy as np
 import pytest
@@ -126,3 +128,84 @@ def test_save_npz_is_byte_identical_and_loads(tmp_path):
     with np.load(tmp_path / "1.npz", allow_pickle=False) as loaded:
         assert loaded["a"].tolist() == ["x", "yz"]
         np.testing.assert_array_equal(loaded["b"], arrays["b"])
+
+
+FASTA = ">a\nACGT\n>b\nGGCC\n"
+LABELS = "id\tlabel\na\t1\nb\t0\n"
+BED = "a\t0\t2\tm\t1\t+\nb\t1\t3\tm\t1\t-\n"
+READERS = [(read_fasta, FASTA), (read_labels, LABELS), (read_bed, BED)]
+
+
+def _gzip_bytes(text: str) -> bytes:
+    return gzip.compress(text.encode(), mtime=0)
+
+
+@pytest.mark.parametrize(("reader", "text"), READERS)
+def test_gzip_is_told_by_its_magic_bytes_not_its_name(tmp_path, reader, text):
+    named, unnamed = tmp_path / "x.gz", tmp_path / "x.txt"
+    named.write_bytes(_gzip_bytes(text))
+    unnamed.write_bytes(_gzip_bytes(text))
+    plain = tmp_path / "plain.txt"
+    plain.write_text(text)
+    assert reader(unnamed) == reader(named) == reader(plain)
+
+
+_RNG = np.random.default_rng(0)
+_SEQS = ["".join(_RNG.choice(list("ACGT"), 40)) for _ in range(4000)]
+BIG = [  # large enough that damaged data decompresses to plausible lines before the damage
+    (read_fasta, "".join(f">s{i}\n{seq}\n" for i, seq in enumerate(_SEQS))),
+    (read_labels, "id\tlabel\n" + "".join(f"s{i}\t{i % 2}\n" for i in range(len(_SEQS)))),
+    (read_bed, "".join(f"s{i}\t{i % 30}\t{i % 30 + 5}\tm\t1\t+\n" for i in range(len(_SEQS)))),
+]
+
+
+def _truncated(text: str) -> bytes:
+    data = _gzip_bytes(text)
+    return data[: len(data) // 2]
+
+
+def _corrupt(text: str) -> bytes:
+    data = bytearray(_gzip_bytes(text))
+    data[len(data) // 2 : len(data) // 2 + 8] = b"\xff" * 8
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("reader", "text"), BIG)
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_truncated, r"in.txt.gz: the gzip data ends early \(the file is truncated"),
+        (_corrupt, r"in.txt.gz: the gzip data is corrupt"),
+        (lambda text: text.encode(), "is named .gz but is not gzip-compressed"),
+        (lambda text: b"PK\x03\x04" + text.encode(), "is not a text file: it is a ZIP archive"),
+        (lambda text: bz2.compress(text.encode()), "is not a text file: it is bzip2-compressed"),
+        (lambda text: lzma.compress(text.encode()), "is not a text file: it is xz-compressed"),
+    ],
+)
+def test_damaged_or_mislabelled_files_name_the_file_and_the_cause(tmp_path, reader, text, damage, message):
+    path = tmp_path / "in.txt.gz"
+    path.write_bytes(damage(text))
+    with pytest.raises(InputError, match=message) as err:
+        reader(path)
+    assert str(err.value).startswith(str(path))
+
+
+@pytest.mark.parametrize(("reader", "text"), READERS)
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_utf8_byte_order_mark_and_windows_line_ends_are_read_as_plain_text(
+    tmp_path, reader, text, compress
+):
+    plain, excel = tmp_path / "plain.txt", tmp_path / "excel.txt"
+    plain.write_text(text)
+    data = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+    excel.write_bytes(_gzip_bytes(data.decode()) if compress else data)
+    assert reader(excel) == reader(plain)
+
+
+def test_duplicated_bed_row_names_both_lines(write):
+    path = write("dup.bed", "a\t0\t5\tm\t1\t+\na\t2\t7\tm\t1\t+\na\t0\t5\tm\t1\t+\n")
+    with pytest.raises(
+        InputError, match=r"line 3: duplicate site: 'm' at \[0, 5\) \+ on 'a' is already on line 1"
+    ):
+        read_bed(path)
+    assert len(read_bed(write("ok.bed", "a\t0\t5\tm\t1\t+\na\t0\t5\tm\t1\t-\na\t0\t5\tn\t1\t+\n"))) == 3

@@ -90,7 +90,13 @@ def test_speedups_pairs_sparse_with_references():
     ]
     (out,) = speedups(rows, references=("sdpa", "mha"))
     assert out["speedup_vs_sdpa"] == 4.0 and out["memory_ratio_vs_sdpa"] == 4.0 and out["rho"] == 0.1
+    assert math.isnan(out["flops_reduction_vs_phase1_model"])  # no Phase 1 row: no reduction
     assert math.isnan(out["speedup_vs_mha"]) and math.isnan(out["memory_ratio_vs_mha"])  # not benchmarked
+    rows.append({"method": "phase1_model", "rho": math.nan, "length": 10, "flops": 1000.0})
+    rows[1] |= {"flops": 250.0, "flops_attention_block": 100.0}
+    (out,) = speedups(rows, references=("sdpa",))
+    assert out["flops_reduction_vs_phase1_model"] == 0.75
+    assert math.isnan(out["flops_reduction_attention_block_vs_phase1_model"])
 
 
 def test_phase1_model_follows_the_configured_variant():
@@ -104,3 +110,29 @@ def test_phase1_model_follows_the_configured_variant():
     )
     small = estimate_peak_bytes("phase1_model", 64, phase1_model={"stem_channels": 8})
     assert small < estimate_peak_bytes("phase1_model", 64)
+
+
+def test_whole_model_rows_carry_closed_form_flops_and_the_two_reductions(tmp_path):
+    from gsattn.compute import attention_block_flops, attention_flops, sparse_block_flops, sparse_flops
+    from gsattn.scaling import phase1_config
+    from gsattn.sparse import SparseConfig
+
+    budget = estimate_peak_bytes("sparse", 128)  # the Phase 1 model is skipped at 128: FLOPs still given
+    table, ratios, _ = _run(tmp_path, [0.1], budget_gb=budget / 2**30)
+    rows = {(r["method"], r["length"]): r for r in read_table(table)}
+    assert rows["phase1_model", 128]["status"] == "skipped"
+    for length in LENGTHS:
+        teacher = phase1_config(length, 16, 4, None)
+        student = SparseConfig(rho=0.1, max_len=length)
+        assert rows["phase1_model", length]["flops"] == attention_flops(teacher, length)["total"]
+        assert rows["phase1_model", length]["flops_attention_block"] == attention_block_flops(teacher, length)
+        assert rows["sparse", length]["flops"] == sparse_flops(student, length)["total"]
+        assert rows["sparse", length]["flops_attention_block"] == sparse_block_flops(student, length)
+        assert math.isnan(rows["sdpa", length]["flops"]) and math.isnan(rows["mha", length]["flops"])
+    for r in read_table(ratios):
+        teacher, student = rows["phase1_model", r["length"]], rows["sparse", r["length"]]
+        whole = 1 - student["flops"] / teacher["flops"]
+        block = 1 - student["flops_attention_block"] / teacher["flops_attention_block"]
+        assert r["flops_reduction_vs_phase1_model"] == pytest.approx(whole, rel=1e-5)
+        assert r["flops_reduction_attention_block_vs_phase1_model"] == pytest.approx(block, rel=1e-5)
+        assert 0 < block < whole < 1  # the stem is left out of the block: smaller reduction

@@ -1,6 +1,7 @@
 """The rule scripts' run() functions and their main() entry points."""
 
 import importlib
+import subprocess
 import sys
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ import yaml
 from snakemake.utils import validate
 
 from conftest import REPO
+from gsattn.config import SPLITS, ConfigError
 from gsattn.io import InputError, read_bed, read_fasta, read_labels, read_table
 
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
@@ -18,6 +20,7 @@ import_fasta = importlib.import_module("import_fasta")
 encode_dataset = importlib.import_module("encode_dataset")
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+SPLIT = (0.5, 0.25, 0.25)
 
 
 def _spec(**overrides) -> dict:
@@ -124,3 +127,133 @@ def test_pwm_oracle_separates_strong_motifs_and_is_empty_without_matrices(tmp_pa
     encode_dataset.run(*files, 64, str(byo / "e.npz"), str(byo / "s.tsv"))
     oracle.run(str(byo / "e.npz"), files[3], str(byo / "o.tsv"))
     assert (byo / "o.tsv").read_text().splitlines() == ["classifier\tmetric\tvalue\tn_test\tmotifs"]
+
+
+SCRIPTS = REPO / "workflow" / "scripts"
+
+
+def test_every_rule_script_imports_the_checkout_package_first():
+    import ast
+
+    for path in sorted(SCRIPTS.glob("*.py")):
+        if path.name == "local_gsattn.py":
+            continue
+        body = ast.parse(path.read_text()).body
+        first = next(node for node in body if isinstance(node, ast.Import | ast.ImportFrom))
+        assert isinstance(first, ast.Import) and first.names[0].name == "local_gsattn", path.name
+
+
+def _decoy_package(root):
+    """A ``gsattn`` that fails on import, as an installed copy shadowing the checkout would be used."""
+    (root / "gsattn").mkdir(parents=True)
+    (root / "gsattn" / "__init__.py").write_text("raise ImportError('the decoy gsattn was imported')\n")
+    return root
+
+
+def test_the_checkout_package_wins_over_one_earlier_on_the_path(tmp_path):
+    """As Snakemake runs a script: the scripts' folder appended after an installed gsattn."""
+    decoy = _decoy_package(tmp_path / "site")
+    code = (
+        f"import sys; sys.path.insert(0, {str(decoy)!r}); sys.path.append({str(SCRIPTS)!r}); "
+        "import local_gsattn, gsattn.io; print(gsattn.io.__file__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(SCRIPTS / "gsattn" / "io.py")
+    code = code.replace("import local_gsattn,", "import")  # without it the decoy is imported
+    assert (
+        "the decoy gsattn was imported"
+        in subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path).stderr
+    )
+
+
+def _run_main_in_a_process(tmp_path, module: str, smk: str) -> subprocess.CompletedProcess:
+    """Call ``module.main(smk)`` in a fresh interpreter whose stderr is the 'console'."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        f"import sys\nsys.path.append({str(SCRIPTS)!r})\nfrom types import SimpleNamespace as NS\n"
+        f"import {module}\n{module}.main({smk})\n"
+    )
+    return subprocess.run([sys.executable, str(driver)], capture_output=True, text=True, cwd=tmp_path)
+
+
+def test_an_input_error_is_one_line_on_the_console_and_a_traceback_in_the_log(tmp_path, write):
+    write("bad.fa", ">a\nACGT\n>b\nACGTW\n")
+    write("labels.tsv", "id\tlabel\na\t1\nb\t0\n")
+    spec = {
+        "length": 20,
+        "crop": "center",
+        "seed": 1,
+        "decoy_motifs": [],
+        "split": dict(zip(SPLITS, SPLIT, strict=True)),
+    }
+    outputs = ", ".join(f"{k}='out/{k}'" for k in ("fasta", "labels", "sites", "motifs"))
+    smk = (
+        f"NS(input=NS(fasta='bad.fa', labels='labels.tsv', get=lambda key: None), output=NS({outputs}), "
+        f"params=NS(spec={spec!r}), log=['rule.log'])"
+    )
+    result = _run_main_in_a_process(tmp_path, "import_fasta", smk)
+    assert result.returncode != 0
+    console = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(console) == 1, result.stderr
+    assert console[0].endswith(
+        "ERROR import_fasta: bad.fa, line 4: IUPAC ambiguity code 'W' at column 5; only A, C, G, T and N "
+        "are accepted (traceback in rule.log)"
+    )
+    log = (tmp_path / "rule.log").read_text()
+    assert "Traceback (most recent call last)" in log and log.rstrip().endswith("are accepted")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_window_narrower_than_the_jaspar_motif_stops_planting_clearly(tmp_path):
+    spec = _spec(position={"mode": "window", "window_start": 0, "window_end": 5})
+    with pytest.raises(
+        ConfigError, match=r"motif MA\S+ \(\d+ bp\) does not fit in the position window \[0, 5\)"
+    ):
+        _plant(tmp_path, spec)
+    assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
+
+
+def _snakemake_in(workdir, config: dict, target: str, env: dict) -> subprocess.CompletedProcess:
+    (workdir / "c.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "1"]
+    cmd += ["--configfile", str(workdir / "c.yaml"), "--directory", str(workdir), target]
+    return subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=600, env=env)
+
+
+@pytest.mark.slow
+def test_snakemake_runs_the_checkout_package_and_shows_an_input_error_in_one_line(tmp_path, data_dir):
+    """A real run with a decoy gsattn ahead on PYTHONPATH (an installed copy would be the same)."""
+    import os
+    import shutil
+
+    decoy = _decoy_package(tmp_path / "site")
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(decoy), os.environ.get("PYTHONPATH")]))
+    }
+    work = tmp_path / "work"
+    shutil.copytree(data_dir / "byo", work / "byo")
+    spec = {"type": "fasta", "fasta": "byo/sequences.fa", "labels": "byo/labels.tsv", "length": 64}
+    result = _snakemake_in(work, {"datasets": {"mine": spec}}, "results/data/mine/encoded.npz", env)
+    assert result.returncode == 0, result.stderr
+    assert "decoy" not in result.stderr and (work / "results/data/mine/encoded.npz").exists()
+    (work / "byo" / "bad.fa").write_text(">a\nACGT\n>b\nACGTW\n")
+    spec["fasta"] = "byo/bad.fa"
+    result = _snakemake_in(work, {"datasets": {"bad": spec}}, "results/data/bad/encoded.npz", env)
+    assert result.returncode != 0
+    shown = [line for line in result.stderr.splitlines() if "IUPAC" in line]
+    assert len(shown) == 1 and "byo/bad.fa, line 4: IUPAC ambiguity code 'W' at column 5" in shown[0]
+    assert "Traceback" not in result.stderr  # the traceback is in the rule's log instead
+    assert "Traceback" in (work / "results/logs/import_fasta/bad.log").read_text()
+    assert not (work / "results/data/bad").exists() or not any((work / "results/data/bad").iterdir())
+
+
+def test_planted_labels_too_few_for_a_split_after_label_noise_are_refused(tmp_path):
+    """12 sequences pass the config check (6 per class: 4/1/1); label noise can still empty a split."""
+    with pytest.raises(
+        ConfigError, match=r"after label_noise\): .*validation split gets no sequence of class 1"
+    ):
+        _plant(tmp_path, _spec(n_sequences=12, label_noise=0.5, seed=5), "noisy")
+    assert not (tmp_path / "noisy").exists() or not any((tmp_path / "noisy").iterdir())
+    out = _plant(tmp_path, _spec(n_sequences=12, label_noise=0.5, seed=6), "ok")
+    assert len(read_labels(out["labels"]).ids) == 12

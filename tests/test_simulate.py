@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from conftest import deterministic_motif
+from gsattn.config import ConfigError
 from gsattn.io import FastaRecord
 from gsattn.motifs import fetch_jaspar_motifs, score_instance, site_tokens
 from gsattn.seq import decode, reverse_complement
@@ -154,3 +155,27 @@ def test_overfull_sequence_raises_clear_error():
     plan = PlantingPlan(n_sequences=5, length=20, sites_min=3, sites_max=3)
     with pytest.raises(RuntimeError, match="could not place"):
         simulate(plan, EXACT, [], BG, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("placement", "rule", "message"),
+    [
+        (Placement("window", window_start=0, window_end=6), ClassRule(), r"motif XX0002.1:CCCGGGTT \(8 bp\)"),
+        (Placement("window", window_start=30, window_end=37), ClassRule(), r"window \[30, 37\) \(7 bp\)"),
+        (Placement("window", window_start=0, window_end=20), ClassRule("all", 8, 10), r"min_gap 8 \(23 bp\)"),
+    ],
+)
+def test_a_window_narrower_than_a_motif_is_a_clear_config_error(placement, rule, message):
+    plan = PlantingPlan(n_sequences=20, length=100, placement=placement, rule=rule)
+    with pytest.raises(ConfigError, match=message):
+        simulate(plan, EXACT, [], BG, seed=0)
+
+
+def test_a_window_as_wide_as_the_widest_motif_plants_it_inside():
+    plan = PlantingPlan(n_sequences=20, length=100, sites_max=1, placement=Placement("window", 0, 0, 8))
+    data = simulate(plan, EXACT, [], BG, seed=0)
+    assert data.sites and all(0 <= s.start and s.end <= 8 for s in data.sites)
+    with pytest.raises(
+        ConfigError, match=r"motif XX0003.1:TTTTAAAA \(8 bp\) does not fit in the 6-bp sequences"
+    ):
+        simulate(PlantingPlan(n_sequences=4, length=6), EXACT[:1], DECOY, BG, seed=0)

@@ -151,3 +151,93 @@ def test_pipeline_student_round_trips_through_load_sparse(tmp_path):
     loaded, _ = load_sparse(str(tmp_path / "m.pt"), str(tmp_path / "h.json"))
     tokens = _tokens()
     torch.testing.assert_close(loaded(tokens), student.eval()(tokens))
+
+
+# --------------------------------------------------------------------------- receptive fields
+def test_value_field_is_the_context_convolution_of_the_actual_modules():
+    from gsattn.receptive import value_offsets
+
+    assert value_offsets(SparseApproximator(SparseConfig())).tolist() == list(range(-7, 8))  # 15 bp
+    assert value_offsets(SparseApproximator(SparseConfig(selector_kernel=5))).tolist() == [-2, -1, 0, 1, 2]
+    assert value_offsets(SparseApproximator(SparseConfig(selector_kernel=1))).tolist() == [0]
+    dilated = SparseApproximator(SparseConfig(selector_kernel=3))
+    dilated.selector.context = torch.nn.Conv1d(16, 16, 3, padding=2, dilation=2)
+    assert value_offsets(dilated).tolist() == [-2, 0, 2]  # read from the module, holes included
+    with pytest.raises(ValueError, match="stride"):
+        dilated.selector.context = torch.nn.Conv1d(16, 16, 3, stride=2)
+        value_offsets(dilated)
+
+
+@torch.no_grad()
+def test_brute_force_output_reads_only_the_bases_inside_the_selected_fields():
+    """Change every base to every other base, one at a time: with the selection unchanged,
+    the logit moves iff the base lies in a selected position's value field (outside it, by
+    float rounding at most: the summation order of the kernels may differ)."""
+    from gsattn.receptive import seen_mask, value_offsets
+
+    torch.manual_seed(3)
+    length = 40
+    model = SparseApproximator(SparseConfig(rho=0.1, max_len=length, selector_kernel=5)).eval()
+    tokens = torch.randint(0, 4, (5, length), generator=torch.Generator().manual_seed(4))
+    tokens[2, 30:] = PAD_TOKEN  # a shorter sequence: the field stops at its end
+    lengths = (tokens != PAD_TOKEN).sum(1).numpy()
+    offsets = value_offsets(model)
+    checked = {"inside": 0, "outside": 0}
+    for i in range(tokens.shape[0]):
+        base = model.approximate(tokens[i : i + 1])
+        chosen = set(base["index"][0].tolist())
+        selected = np.zeros((1, length), dtype=bool)
+        selected[0, list(chosen)] = True
+        seen = seen_mask(selected, lengths[i : i + 1], offsets)[0]
+        logit = model(tokens[i : i + 1])
+        for p in range(int(lengths[i])):
+            changes = []
+            for b in range(4):
+                if b == tokens[i, p]:
+                    continue
+                mutant = tokens[i : i + 1].clone()
+                mutant[0, p] = b
+                if set(model.approximate(mutant)["index"][0].tolist()) != chosen:
+                    continue  # the perturbation changed which positions are read
+                changes.append(float((model(mutant) - logit).abs().max()))
+            if not changes:
+                continue
+            if seen[p]:
+                checked["inside"] += 1
+                assert max(changes) > 1e-4, (i, p)
+            else:
+                checked["outside"] += 1
+                assert max(changes) < 1e-6, (i, p)  # float rounding only
+    assert checked["inside"] >= 40 and checked["outside"] >= 40, checked
+
+
+def test_seen_shares_on_a_hand_made_selection_with_the_sequence_ends():
+    from gsattn.receptive import coverage, distance_bins, distance_histogram, distance_to_sites, seen_mask
+
+    lengths = np.array([10, 6])
+    selected = np.zeros((2, 10), dtype=bool)
+    selected[0, [0, 9]] = True  # both ends: fields cut to 0..2 and 7..9
+    selected[1, 4] = True  # field 2..6, cut at the length 6 to 2..5
+    sites = np.zeros((2, 10), dtype=bool)
+    sites[0, 2:5] = True  # 3 site bases, one (2) seen
+    sites[1, 5] = True  # 1 site base, seen
+    offsets = [-2, -1, 0, 1, 2]
+    seen = seen_mask(selected, lengths, offsets)
+    assert np.flatnonzero(seen[0]).tolist() == [0, 1, 2, 7, 8, 9]
+    assert np.flatnonzero(seen[1]).tolist() == [2, 3, 4, 5]
+    shares = coverage(selected, lengths, offsets, {"recovery": sites, "decoy": np.zeros_like(sites)})
+    np.testing.assert_allclose(shares["selected"], [2 / 10, 1 / 6])
+    np.testing.assert_allclose(shares["seen"], [6 / 10, 4 / 6])
+    np.testing.assert_allclose(shares["recovery_seen"], [1 / 3, 1.0])
+    np.testing.assert_allclose(shares["recovery_share"], [3 / 10, 1 / 6])
+    np.testing.assert_allclose(shares["recovery_selected"], [0.0, 0.0])
+    assert np.isnan(shares["decoy_seen"]).all()  # no decoy site: undefined, not 0
+    distances = distance_to_sites(selected, sites)
+    assert distances.tolist() == [2, 5, 1]
+    bins = distance_bins(2, 9)
+    assert bins == [(0, 0), (1, 2), (3, 4), (5, 8), (9, 16)]
+    assert distance_histogram(distances, bins).tolist() == [0, 2, 0, 1, 0]
+    with pytest.raises(ValueError, match="PAD"):
+        bad = selected.copy()
+        bad[1, 8] = True
+        seen_mask(bad, lengths, offsets)

@@ -6,11 +6,15 @@ import math
 import pytest
 
 from gsattn.compute import (
+    ATTENTION_BLOCK,
+    SPARSE_BLOCK,
     SPARSE_COMPONENTS,
+    attention_block_flops,
     attention_flops,
     counted_flops,
     example_tokens,
     profile_sparse,
+    sparse_block_flops,
     sparse_flop_comparison,
     sparse_flops,
 )
@@ -132,6 +136,7 @@ def test_profile_sparse_rows():
     assert by_metric["selected_positions"]["value"] == 12
     assert by_metric["flops_analytical"]["value"] == sparse_flops(config, 120)["total"]
     assert by_metric["flops_counted"]["value"] == by_metric["flops_analytical_matmul"]["value"]
+    assert by_metric["flops_analytical_attention_block"]["value"] == sparse_block_flops(config, 120)
     assert by_metric["flops_analytical"]["value"] > by_metric["flops_counted"]["value"]
 
 
@@ -146,3 +151,36 @@ def test_pipeline_student_flops_equal_the_counter(rho):
     k = config.k(length)
     assert rows["weighted_sum"]["analytical"] == 2 * k * 8 * 32  # the head on k blocks, not on L
     assert rows["classifier"]["analytical"] == 2 * 32
+
+
+def test_attention_block_flops_against_the_closed_form():
+    """The two compute reductions of the issue at L = 100: whole model 0.82, attention block 0.29."""
+    d, h, length = 16, 4, 100
+    teacher = ModelConfig(positional="sinusoidal", stem="conv", pooling="cls", max_len=length)  # `attention`
+    n = length + 1  # CLS
+    by_hand = d * length + 8 * n * d * d + 4 * n * n * d + 5 * n * d + 6 * h * n * n
+    assert attention_block_flops(teacher, length) == by_hand == 1_114_216
+    mean = ModelConfig(positional="sinusoidal", stem="conv", pooling="mean", max_len=length)
+    n = length
+    pooling = 2 * d * length + length - 1
+    by_hand = d * length + 8 * n * d * d + 4 * n * n * d + 5 * n * d + 6 * h * n * n + pooling
+    assert attention_block_flops(mean, length) == by_hand
+    assert set(ATTENTION_BLOCK) == set(attention_flops(teacher, length)) - {
+        "embedding",
+        "stem",
+        "classifier",
+        "total",
+    }
+    # The student's whole path to the pooled vector: everything but the frozen classifier.
+    student = SparseConfig(rho=0.1, max_len=length)
+    selector = (2 * 16 * 16 * 15 + 16) * length + 16 * length + (2 * 16 + 1) * length
+    approximator = 2 * 10 * (48 * 8 + 8 * 16) + 10 * (2 * 8 + 16)
+    softmax_and_sum = 10 + 5 * 10 + 10 * 16 + 9 * 16
+    assert sparse_block_flops(student, length) == selector + approximator + softmax_and_sum == 785_424
+    assert sparse_block_flops(student, length) == sparse_flops(student, length)["total"] - (2 * 16 + 1)
+    assert set(SPARSE_BLOCK) == set(SPARSE_COMPONENTS) - {"embedding", "classifier"}
+    whole = 1 - sparse_flops(student, length)["total"] / attention_flops(teacher, length)["total"]
+    block = 1 - sparse_block_flops(student, length) / attention_block_flops(teacher, length)
+    assert whole == pytest.approx(0.8217, abs=1e-4) and block == pytest.approx(0.2951, abs=1e-4)
+    # Most of the whole-model saving is the teacher's conv stem (75 % of its FLOPs at L = 100).
+    assert attention_flops(teacher, length)["stem"] / attention_flops(teacher, length)["total"] > 0.74

@@ -3,7 +3,14 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.multitest import multipletests
 
-from gsattn.stats import BOOTSTRAP_KEYS, accuracy_from_logits, adjust_pvalues, auroc, paired_bootstrap
+from gsattn.stats import (
+    BOOTSTRAP_KEYS,
+    accuracy_from_logits,
+    adjust_pvalues,
+    auroc,
+    paired_bootstrap,
+    two_level_bootstrap,
+)
 
 
 def noisy_logits(y, noise, rng):
@@ -111,6 +118,83 @@ def test_bootstrap_validation():
         paired_bootstrap(y, score, score, auroc, level=1.0)
     with pytest.raises(ValueError, match="callable"):
         paired_bootstrap(y, score, score, "auroc")
+
+
+# --------------------------------------------------------------------------- two-level bootstrap
+def test_two_level_bootstrap_resamples_the_seeds():
+    """Sequences do not matter here (each seed is right or wrong everywhere): only the seeds vary."""
+    y = np.array([0, 1] * 20)
+    sign = np.where(y == 1, 1.0, -1.0)[:, None]
+    a = np.repeat(sign, 4, axis=1)  # every seed of A always right
+    b = sign * np.array([1.0, 1.0, -1.0, -1.0])  # B right everywhere on two seeds, wrong on two
+    result = two_level_bootstrap(y, a, b, accuracy_from_logits, n_boot=2000, seed=0)
+    assert set(BOOTSTRAP_KEYS) <= set(result) and result["n_seeds"] == 4
+    assert (result["metric_a"], result["metric_b"], result["difference"]) == (1.0, 0.5, -0.5)
+    # mean of 4 seeds drawn from {0, -1}: P(all -1) = P(all 0) = 1/16 > 2.5 %, so the 95 % interval is [-1, 0]
+    assert result["difference_ci"] == (-1.0, 0.0)
+
+    # the bootstrap over sequences alone of the seed-averaged accuracy sees no uncertainty at all
+    def seed_averaged(labels, scores):
+        return float(np.mean([accuracy_from_logits(labels, scores[:, j]) for j in range(scores.shape[1])]))
+
+    over_sequences = paired_bootstrap(y, a, b, seed_averaged, n_boot=200, seed=0)
+    assert over_sequences["difference_ci"] == (-0.5, -0.5)
+
+
+def test_two_level_bootstrap_resamples_the_sequences():
+    """Identical seeds: the seed level adds nothing and the interval is the paired bootstrap's."""
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, size=400)
+    a, b = noisy_logits(y, 1.5, rng), noisy_logits(y, 1.2, rng)
+    two = two_level_bootstrap(
+        y, np.tile(a[:, None], 5), np.tile(b[:, None], 5), accuracy_from_logits, 2000, 1
+    )
+    one = paired_bootstrap(y, a, b, accuracy_from_logits, n_boot=2000, seed=1)
+    assert two["difference"] == pytest.approx(one["difference"])
+    assert two["difference_ci_low"] == pytest.approx(one["difference_ci_low"], abs=0.01)
+    assert two["difference_ci_high"] == pytest.approx(one["difference_ci_high"], abs=0.01)
+    assert two["difference_ci_high"] - two["difference_ci_low"] > 0.05  # 400 sequences: not narrow
+
+
+@pytest.mark.parametrize(
+    ("n", "n_seeds", "decimals", "skips"), [(300, 5, 1, False), (20, 3, 0, False), (5, 1, 1, True)]
+)
+def test_two_level_bootstrap_fast_metrics_equal_calling_the_metric(n, n_seeds, decimals, skips):
+    """Accuracy and AUROC from sequence counts give what the metric gives on the resampled rows.
+
+    Rounded logits make ties; with 5 sequences some resamples hold one class (AUROC undefined, skipped).
+    """
+    rng = np.random.default_rng(n)
+    y = rng.permutation(np.arange(n) % 2)
+    a = np.round(np.where(y == 1, 0.5, -0.5)[:, None] + rng.standard_normal((n, n_seeds)), decimals)
+    b = np.round(np.where(y == 1, 0.3, -0.3)[:, None] + rng.standard_normal((n, n_seeds)), decimals)
+    for metric in (accuracy_from_logits, auroc):
+        fast = two_level_bootstrap(y, a, b, metric, n_boot=150, seed=3, level=0.9)
+        slow = two_level_bootstrap(y, a, b, lambda t, s, m=metric: m(t, s), n_boot=150, seed=3, level=0.9)
+        assert fast.keys() == slow.keys()
+        for key, value in fast.items():
+            assert value == pytest.approx(slow[key], rel=1e-12, abs=1e-12, nan_ok=True), (metric, key)
+    assert (fast["n_skipped"] > 0) == skips  # fast is AUROC's
+    assert fast["n_skipped"] == slow["n_skipped"]
+
+
+def test_two_level_bootstrap_validation_and_determinism():
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 2, size=30)
+    a, b = rng.standard_normal((30, 3)), rng.standard_normal((30, 3))
+    first = two_level_bootstrap(y, a, b, auroc, n_boot=100, seed=11)
+    assert two_level_bootstrap(y, a, b, auroc, n_boot=100, seed=11) == first
+    assert two_level_bootstrap(y, a, b, auroc, n_boot=100, seed=12)["difference_ci"] != first["difference_ci"]
+    with pytest.raises(ValueError, match="paired by seed"):
+        two_level_bootstrap(y, a, b[:, :2], auroc)
+    with pytest.raises(ValueError, match="one column per seed"):
+        two_level_bootstrap(y, a[:, 0], b[:, 0], auroc)
+    with pytest.raises(ValueError, match="n_boot"):
+        two_level_bootstrap(y, a, b, auroc, n_boot=0)
+    with pytest.raises(ValueError, match="level"):
+        two_level_bootstrap(y, a, b, auroc, level=0.0)
+    with pytest.raises(ValueError, match="finite"):
+        two_level_bootstrap(y, a, np.where(b > 1, np.nan, b), auroc)
 
 
 # --------------------------------------------------------------------------- p-value adjustment

@@ -30,8 +30,11 @@ wildcard_constraints:
 
 
 def package_files(*modules):
-    """Shared-package modules a rule uses, as inputs (Snakemake does not track imports)."""
-    return [str(SCRIPTS / "gsattn" / f"{m}.py") for m in ("__init__", *modules)]
+    """Shared-package modules a rule uses, as inputs (Snakemake does not track imports).
+
+    ``config`` (imported by ``datasets`` and ``simulate``) is always listed."""
+    names = dict.fromkeys(("__init__", "config", *modules))
+    return [str(SCRIPTS / "gsattn" / f"{m}.py") for m in names]
 
 
 def get_dataset_spec(wildcards):
@@ -118,18 +121,38 @@ def get_variant(wildcards):
     return PHASE1["variants"][wildcards.variant]
 
 
+def variant_seeds(variant):
+    """Seeds variant ``variant`` is trained with: every seed for the reference, else ``ablation_seeds``."""
+    n = PHASE1["ablation_seeds"]
+    if variant == PHASE1["reference"] or n is None:
+        return SEEDS
+    return SEEDS[:n]
+
+
 def phase1_models(pattern):
-    """``pattern`` (under a model folder) for every variant and seed of one data set."""
+    """``pattern`` (under a model folder) for every variant and its seeds of one data set."""
 
     def inputs(wildcards):
-        return expand(
-            f"{P1}/{pattern}",
-            dataset=wildcards.dataset,
-            variant=VARIANTS,
-            seed=SEEDS,
-        )
+        return [
+            path
+            for variant in VARIANTS
+            for path in expand(
+                f"{P1}/{pattern}",
+                dataset=wildcards.dataset,
+                variant=variant,
+                seed=variant_seeds(variant),
+            )
+        ]
 
     return inputs
+
+
+def get_reference_truths(wildcards):
+    """Ground truth of the reference variant, every seed (its test logits feed the criteria)."""
+    return expand(
+        f"results/phase1/{wildcards.dataset}/{PHASE1['reference']}/seed{{seed}}/ground_truth.npz",
+        seed=SEEDS,
+    )
 
 
 def phase1_variants(pattern):
@@ -247,3 +270,42 @@ def joint_pipeline_teacher_outputs(wildcards):
     return expand(
         "results/phase2/{dataset}/joint_pipeline/summary/criteria.tsv", dataset=names
     )
+
+
+# Optional target learning_curve (workflow/rules/learning_curve.smk).
+CURVE = config["learning_curve"]
+LC = "results/learning_curve/{dataset}/n{size}"
+
+
+wildcard_constraints:
+    size=r"\d+",
+
+
+def get_curve_spec(wildcards):
+    """The data set's config entry with ``n_sequences`` replaced by ``wildcards.size``."""
+    return DATASETS[wildcards.dataset] | {"n_sequences": int(wildcards.size)}
+
+
+def get_reference_variant(wildcards):
+    """Hyper-parameters of the reference Phase 1 variant."""
+    return PHASE1["variants"][REFERENCE]
+
+
+def curve_inputs(pattern):
+    """``pattern`` under every size and seed of one data set, size-major (the script's order)."""
+
+    def inputs(wildcards):
+        return [
+            f"results/learning_curve/{wildcards.dataset}/n{size}/seed{seed}/{pattern}"
+            for size in CURVE["sizes"]
+            for seed in CURVE["seeds"]
+        ]
+
+    return inputs
+
+
+def curve_oracles(wildcards):
+    return [
+        f"results/learning_curve/{wildcards.dataset}/n{size}/data/pwm_oracle.tsv"
+        for size in CURVE["sizes"]
+    ]

@@ -100,7 +100,7 @@ rule profile_compute:
 
 rule summarize_phase1:
     input:
-        code=package_files("datasets", "plots", "io", "logs"),
+        code=package_files("datasets", "plots", "stats", "io", "logs"),
         encoded="results/data/{dataset}/encoded.npz",
         metrics=phase1_models("test_metrics.tsv"),
         hparams=phase1_models("hparams.json"),
@@ -108,7 +108,15 @@ rule summarize_phase1:
         attributions=phase1_models("attributions.npz"),
         compute=phase1_variants("compute.tsv"),
         truth=get_reference_truth,
+        truths=get_reference_truths,
+        oracle="results/data/{dataset}/pwm_oracle.tsv",
     output:
+        criteria=report(
+            "results/phase1/{dataset}/summary/criteria.tsv",
+            caption="../report/phase1_criteria.rst",
+            category="Phase 1",
+            labels={"dataset": "{dataset}", "table": "criteria"},
+        ),
         metrics="results/phase1/{dataset}/summary/test_metrics.tsv",
         metrics_summary=report(
             "results/phase1/{dataset}/summary/metrics_summary.tsv",
@@ -151,5 +159,6 @@ rule summarize_phase1:
         runtime=30,
     params:
         reference=PHASE1["reference"],
+        criteria=PHASE1["criteria"],
     script:
         "../scripts/summarize_phase1.py"

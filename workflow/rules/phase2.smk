@@ -128,9 +128,61 @@ rule benchmark_scaling:
         "../scripts/benchmark_scaling.py"
 
 
+rule measure_receptive_fields:
+    input:
+        code=package_files(
+            "receptive",
+            "datasets",
+            "recovery",
+            "motifs",
+            "selection",
+            "sparse",
+            "models",
+            "seq",
+            "stats",
+            "io",
+            "logs",
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+        predictions=phase2_models("predictions.npz"),
+        hparams=phase2_models("hparams.json"),
+    output:
+        table=report(
+            "results/phase2/{dataset}/summary/receptive_fields.tsv",
+            caption="../report/phase2_receptive_fields.rst",
+            category="Phase 2",
+            labels={"dataset": "{dataset}", "table": "sequence seen"},
+        ),
+        distances=report(
+            "results/phase2/{dataset}/summary/site_distances.tsv",
+            caption="../report/phase2_site_distances.rst",
+            category="Phase 2",
+            labels={"dataset": "{dataset}", "table": "distance to sites"},
+        ),
+        figure=report(
+            "results/phase2/{dataset}/summary/site_distances.png",
+            caption="../report/phase2_site_distances.rst",
+            category="Phase 2",
+            labels={"dataset": "{dataset}", "figure": "distance to sites"},
+        ),
+    log:
+        "results/logs/measure_receptive_fields/{dataset}.log",
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        n_boot=PHASE2["n_bootstrap"],
+    script:
+        "../scripts/measure_receptive_fields.py"
+
+
 rule summarize_phase2:
     input:
         code=package_files("stats", "io", "logs"),
+        receptive_fields="results/phase2/{dataset}/summary/receptive_fields.tsv",
         metrics=phase2_models("metrics.tsv"),
         selection=phase2_models("selection.tsv"),
         predictions=phase2_models("predictions.npz"),

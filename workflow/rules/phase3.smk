@@ -168,6 +168,8 @@ rule compare_models:
         margin=PHASE3["margin"],
         alpha=PHASE3["alpha"],
         n_boot=PHASE3["n_bootstrap"],
+        primary_test=PHASE3["primary_test"],
+        n_datasets=len(DATASETS),
     script:
         "../scripts/compare_models.py"
 
@@ -207,6 +209,7 @@ checkpoint declare_verdicts:
         alpha=PHASE3["alpha"],
         margin=PHASE3["margin"],
         adjustment=PHASE3["adjustment"],
+        primary_test=PHASE3["primary_test"],
         teacher=PHASE2["teacher"],
     script:
         "../scripts/declare_verdicts.py"

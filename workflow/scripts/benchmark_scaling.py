@@ -6,8 +6,13 @@ default): ``nn.MultiheadAttention`` with and without ``need_weights``,
 model at each rho (untrained: the weights do not change the cost). A method whose
 estimated memory exceeds the budget is skipped at that length, and its row says so.
 Writes the table, the speed-ups of the sparse model over each full-attention method
-and a log-log figure (see :mod:`gsattn.scaling`).
+and a log-log figure (see :mod:`gsattn.scaling`). The whole models' rows also carry
+closed-form FLOPs (whole forward pass and attention block only), and the speed-up
+table the two compute reductions against the Phase 1 model at every length, which
+summarize_phase2 reports above the trained length.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging

@@ -1,16 +1,19 @@
 """Rule declare_verdicts: the study's verdict on every data set.
 
 Reads each data set's head-to-head tests (``compare_models``), adjusts every
-test's p-values across metrics *and* data sets (Holm by default, config
-``phase3.adjustment``), applies the fixed verdict rules of
-:func:`gsattn.compare.verdict` to the adjusted rows, and says whether Phase 2
-is also run with the joint pipeline as teacher (``phase2.teacher``). A
-checkpoint: the workflow reads this table to decide that.
+test's p-values across data sets (Holm by default, config ``phase3.adjustment``;
+accuracy, the primary metric, in a family of its own), applies the fixed
+verdict rules of :func:`gsattn.compare.verdict` to the adjusted rows (primary
+test ``phase3.primary_test``, refused where it cannot reach alpha), and says
+whether Phase 2 is also run with the joint pipeline as teacher
+(``phase2.teacher``). A checkpoint: the workflow reads this table to decide that.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import numpy as np
 
-from gsattn.compare import VERDICT_B, WILCOXON_MIN_SEEDS, declare_verdicts
+from gsattn.compare import ALL_SEEDS, VERDICT_B, declare_verdicts
 from gsattn.io import read_table, write_tables
 from gsattn.logs import rule_logging
 
@@ -24,6 +27,26 @@ def evidence_columns(evidence: str) -> dict:
     models = [m for m in accuracy if m not in floors]
     return {f"accuracy_{m}": v for m, v in accuracy.items()} | {
         f"beats_floors_{m}": "yes" if all(accuracy[m] > accuracy[f] for f in floors) else "no" for m in models
+    }
+
+
+def accuracy_columns(rows: list[dict], primary_test: str, alpha: float) -> dict:
+    """The accuracy rows the verdict read (adjusted across data sets) and the per-seed McNemar count."""
+    accuracy = [r for r in rows if r["metric"] == "accuracy"]
+    across = {r["test"]: r for r in accuracy if r["seed"] == ALL_SEEDS}
+    one_run = [r for r in accuracy if r["test"] == "mcnemar"]
+    return {
+        "accuracy_difference": across["paired_t"]["estimate"],
+        "primary_test": primary_test,
+        "primary_p_adjusted": across[primary_test]["p_adjusted"],
+        "bootstrap_ci_low": across["bootstrap"]["ci_low"],
+        "bootstrap_ci_high": across["bootstrap"]["ci_high"],
+        "tost_p_adjusted": across["tost"]["p_adjusted"],
+        "equivalence_ci_low": across["bootstrap_equivalence"]["ci_low"],
+        "equivalence_ci_high": across["bootstrap_equivalence"]["ci_high"],
+        "wilcoxon_p_adjusted": across["wilcoxon"]["p_adjusted"],
+        "mcnemar_seeds_significant": f"{sum(r['p_adjusted'] < alpha for r in one_run)} of {len(one_run)}",
+        "n_seeds": int(across["paired_t"]["n"]),
     }
 
 
@@ -41,6 +64,7 @@ def run(
     adjustment: str,
     teacher: str,
     out: dict,
+    primary_test: str = "paired_t",
 ) -> None:
     """Adjust, declare and write the verdict table and the adjusted tests."""
     rows = []
@@ -49,30 +73,19 @@ def run(
         if {r["dataset"] for r in found} != {name}:
             raise ValueError(f"{path}: expected rows of data set {name!r}")
         rows += found
-    adjusted, verdicts = declare_verdicts(rows, alpha=alpha, method=adjustment)
-    table = []
-    for name, path in zip(datasets, evidence, strict=True):
-        accuracy = {r["test"]: r for r in adjusted if r["dataset"] == name and r["metric"] == "accuracy"}
-        n_seeds = int(accuracy["paired_t"]["n"])
-        primary = "wilcoxon" if n_seeds >= WILCOXON_MIN_SEEDS else "paired_t"
-        table.append(
-            {
-                "dataset": name,
-                "verdict": verdicts[name],
-                "accuracy_difference": accuracy["paired_t"]["estimate"],
-                "primary_test": primary,
-                "primary_p_adjusted": accuracy[primary]["p_adjusted"],
-                "bootstrap_ci_low": accuracy["bootstrap"]["ci_low"],
-                "bootstrap_ci_high": accuracy["bootstrap"]["ci_high"],
-                "tost_p_adjusted": accuracy["tost"]["p_adjusted"],
-                "n_seeds": n_seeds,
-                "adjustment": f"{adjustment} across {len(datasets)} data set(s) x metrics, per test",
-                "margin": margin,
-                "alpha": alpha,
-                "phase2_joint_pipeline_teacher": uses_joint_pipeline_teacher(teacher, verdicts[name]),
-            }
-            | evidence_columns(path)
-        )
+    adjusted, verdicts = declare_verdicts(rows, alpha=alpha, method=adjustment, primary_test=primary_test)
+    table = [
+        {"dataset": name, "verdict": verdicts[name]}
+        | accuracy_columns([r for r in adjusted if r["dataset"] == name], primary_test, alpha)
+        | {
+            "adjustment": f"{adjustment} across {len(datasets)} data set(s); accuracy its own family",
+            "margin": margin,
+            "alpha": alpha,
+            "phase2_joint_pipeline_teacher": uses_joint_pipeline_teacher(teacher, verdicts[name]),
+        }
+        | evidence_columns(path)
+        for name, path in zip(datasets, evidence, strict=True)
+    ]
     keys = list(dict.fromkeys(k for r in table for k in r))
     table = [{k: r.get(k, np.nan) for k in keys} for r in table]
     write_tables({out["verdicts"]: table, out["tests"]: adjusted})
@@ -91,6 +104,7 @@ def main(smk) -> None:
             p.adjustment,
             p.teacher,
             out,
+            p.primary_test,
         )
 
 

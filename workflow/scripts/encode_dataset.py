@@ -6,6 +6,8 @@ Reads the common layout (FASTA, labels, sites, motifs) and writes
 and class).
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import logging
 
 from gsattn.datasets import encode_dataset, summarize

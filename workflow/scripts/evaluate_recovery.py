@@ -3,9 +3,14 @@
 On the test split, per head and averaged over heads, the attention each position
 contributes to the pooled vector is scored against the ground-truth motif mask,
 and so is |gradient×input| saliency for comparison (protocol and metrics in
-:mod:`gsattn.recovery`). Decoy motifs are reported in their own group. Also
-saves the per-position attributions for the figures.
+:mod:`gsattn.recovery`). Top-k hit rates are tested against the positional
+chance (a sequence read with the top-k positions of another test sequence of
+the same length; ``chance``, ``p_value``), with the uniform-position chance
+beside it (``chance_uniform``, ``p_value_uniform``). Decoy motifs are reported
+in their own group. Also saves the per-position attributions for the figures.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import logging
 

@@ -8,12 +8,18 @@ On the test split:
   the full attention layer (the saved teacher logits), with paired bootstrap CIs
   of the ratio sparse/full over test sequences;
 * whether the selected positions are the planted motifs: precision, enrichment
-  and p-values from a contiguity-keeping circular-shift null (and a permutation
-  null), for the learned selection and, with the same k, for random positions,
-  the top-k of the teacher's attention received and the top-k of its saliency.
+  and p-values (:func:`gsattn.selection.selection_rows`) from the mask null
+  (whole selections permuted among test sequences of the same length, which
+  keeps their contiguity and positional profile; ``p_value``), beside the
+  circular-shift and scattered-permutation nulls (``p_value_shift``,
+  ``p_value_permutation``), for the learned selection and, with the same k,
+  for random positions, the top-k of the teacher's attention received and the
+  top-k of its saliency.
 
 Per-sequence logits are saved for the across-seed summary.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import numpy as np
 import torch

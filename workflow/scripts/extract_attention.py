@@ -15,6 +15,8 @@ ids, split     (N,) str          sequence IDs and split, encoded.npz order
 ============== ================= =====================================================
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import logging
 
 import numpy as np

@@ -9,6 +9,8 @@ for the test split |gradient×input| saliency (the baseline selection of
 format of Phase 1's ``compute.tsv``.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import numpy as np
 import torch
 

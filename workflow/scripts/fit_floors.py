@@ -4,6 +4,8 @@ GC content only, and k-mer frequencies (k from config), each with logistic
 regression fitted on the training split; test accuracy and AUROC.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 from gsattn.datasets import load_encoded
 from gsattn.floors import fit_floor, gc_features, kmer_features
 from gsattn.io import write_tables

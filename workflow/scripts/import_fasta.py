@@ -5,6 +5,8 @@ and line on bad input, crops sequences longer than ``length`` and writes the
 same four files as ``plant_motifs``.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 from gsattn.datasets import import_fasta_dataset, write_motif_table
 from gsattn.io import atomic_outputs, write_bed, write_columns, write_fasta
 from gsattn.logs import rule_logging

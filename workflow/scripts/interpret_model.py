@@ -13,8 +13,11 @@ CNN) and seed, on test sequences that hold a site of any motif (the first
 Each score is compared with the ground-truth motif mask with the Phase 1
 protocol (:func:`gsattn.recovery.summarize_recovery`: per-sequence AUROC and
 AUPRC over motif and background positions, enrichment, top-k hit rates against
-chance). Data sets without sites give an empty table.
+the positional chance of another chosen sequence's top-k positions, the uniform
+chance beside it). Data sets without sites give an empty table.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import logging
 

@@ -5,9 +5,12 @@ the ground-truth sites (BED6, 0-based half-open, name ``<matrix_id>:<name>``)
 and the motif table (matrix ID, name, role, width, JASPAR release).
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import logging
 
-from gsattn.datasets import write_motif_table
+from gsattn.config import ConfigError, split_problem
+from gsattn.datasets import class_split_counts, write_motif_table
 from gsattn.io import atomic_outputs, read_fasta, write_bed, write_columns, write_fasta
 from gsattn.logs import rule_logging
 from gsattn.motifs import Motif, fetch_jaspar_motifs
@@ -75,6 +78,11 @@ def run(spec: dict, fasta: str, labels: str, sites: str, motifs: str) -> None:
         raise ValueError(f"motifs listed both as predictive and decoy: {sorted(overlap)}")
     log.info("seed %d, %s, plan %s", spec["seed"], release, plan_from_spec(spec))
     data = simulate(plan_from_spec(spec), predictive, decoys, make_background(spec), spec["seed"])
+    problem = split_problem(
+        class_split_counts(data.labels.tolist(), data.split.tolist()), "raise n_sequences"
+    )
+    if problem:
+        raise ConfigError(f"the planted labels (after label_noise): {problem}")
     with atomic_outputs(fasta, labels, sites, motifs) as (fa, lab, bed, mot):
         with open(fa, "w") as handle:
             write_fasta(handle, [(i, decode(t)) for i, t in zip(data.ids, data.tokens, strict=True)])

@@ -6,6 +6,8 @@ peak memory of one inference batch and throughput (warm-up, then the median of
 repeats). The weights do not change any of it, so an untrained model is used.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import torch
 
 from gsattn.compute import flop_comparison, profile_model

@@ -4,8 +4,13 @@ Closed-form FLOPs per sequence (selector, top-k comparisons reported apart, MLP
 on the k kept positions) next to ``FlopCounterMode`` (which counts the two
 convolutions and the linear layers only; ``flops.tsv`` lines them up),
 parameters (trainable and the frozen classifier), peak memory and throughput at
-the trained length. Weights do not change the cost, so an untrained model is used.
+the trained length. ``flops_analytical_attention_block`` is the part that replaces
+the teacher's attention block (everything but the frozen classifier), for the
+"attention block only" compute reduction. Weights do not change the cost, so an
+untrained model is used.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import torch
 

@@ -10,6 +10,8 @@ for the learned models; they are not Bayes-optimal (sites below background hits
 stay invisible to any scan). Data sets without JASPAR matrix IDs get an empty table.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import logging
 
 import numpy as np

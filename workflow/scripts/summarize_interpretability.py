@@ -8,6 +8,8 @@ with the paired-by-seed difference from the attention model
 descriptive and not part of the verdict's multiple-testing family.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 from gsattn.compare import INTERPRETABILITY_KEYS, interpretability_summary
 from gsattn.io import atomic_outputs, read_table, write_columns
 from gsattn.logs import rule_logging

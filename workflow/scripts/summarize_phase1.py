@@ -3,8 +3,28 @@
 Gathers every variant × seed: test metrics (per seed and mean ± SD over seeds),
 motif recovery (per seed and summarised over seeds), the compute baseline, an
 attention heat-map figure of example test sequences with their planted sites and
-a motif-centred meta-profile of attention and saliency.
+a motif-centred meta-profile of attention and saliency, and the design's Phase 1
+criteria table (``criteria.tsv``), judged on the reference variant:
+
+* ``accuracy``: mean test accuracy over seeds with a two-level bootstrap CI
+  (seeds, then test sequences; :func:`gsattn.stats.seed_sequence_bootstrap`).
+  Seeds vary the initialisation and batch order; the data and split are fixed
+  by the data set's seed. The rule, fixed before any run: ``holds`` when the
+  CI's lower bound exceeds the threshold (``phase1.criteria.accuracy``, the
+  design's 80 %), ``does not hold`` when the mean does not exceed it,
+  ``inconclusive`` otherwise.
+* ``accuracy_fraction_of_oracle``: the same mean (and CI) divided by the test
+  accuracy of the PWM-scan OR rule that knows the planted matrices
+  (``pwm_oracle.tsv``, the same test split): how much of the reachable accuracy
+  the model reaches. Reported, no threshold.
+* ``attention_on_motifs``: the top-1 attended position (mean over heads) lies
+  in a predictive (or known) site more often than chance, exact
+  Poisson-binomial test, in every seed at ``phase1.criteria.alpha``.
+* ``compute_baseline``: closed-form FLOPs per sequence of the reference
+  variant at the trained length (reported, no threshold).
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import json
 import logging
@@ -17,6 +37,7 @@ from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, read_table, write_table
 from gsattn.logs import rule_logging
 from gsattn.plots import attention_maps_figure, meta_profile_figure, motif_centred_profile
+from gsattn.stats import accuracy_from_logits, seed_sequence_bootstrap
 
 log = logging.getLogger("summarize_phase1")
 RECOVERY_KEYS = ("method", "head", "group", "subset", "motif", "role", "metric")
@@ -125,7 +146,138 @@ def figures(data: dict, truth_path: str, attributions: list[str], reference: str
     meta_profile_figure(profiles, FLANK, out["profile"])
 
 
-def run(inputs: dict, reference: str, out: dict) -> None:
+def judge(point: float, low: float, threshold: float) -> str:
+    """holds / inconclusive / does not hold for a 'more than threshold' claim."""
+    if not np.isfinite(point) or point <= threshold:
+        return "does not hold"
+    return "holds" if np.isfinite(low) and low > threshold else "inconclusive"
+
+
+def criterion(name: str, measured, low, high, threshold, verdict: str, evidence: str) -> dict:
+    return {
+        "criterion": name,
+        "measured": measured,
+        "ci_low": low,
+        "ci_high": high,
+        "threshold": threshold,
+        "verdict": verdict,
+        "evidence": evidence,
+    }
+
+
+def test_logits(truths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Test labels ``(N,)`` and logits ``(N, S)`` of the reference variant, one column per seed."""
+    columns, rows = [], None
+    for path in truths:
+        with np.load(path, allow_pickle=False) as truth:
+            test = truth["split"] == "test"
+            if rows is not None and not np.array_equal(truth["ids"][test], rows):
+                raise ValueError(f"{path}: test sequences differ between seeds")
+            rows = truth["ids"][test]
+            columns.append(truth["logits"][test].astype(np.float64))
+    return rows, np.stack(columns, axis=1)
+
+
+def accuracy_criteria(data: dict, truths: list[str], oracle: list[dict], criteria: dict) -> list[dict]:
+    """``accuracy`` and ``accuracy_fraction_of_oracle`` rows of the reference variant."""
+    ids, logits = test_logits(truths)
+    order = {str(i): j for j, i in enumerate(data["ids"])}
+    y = data["labels"][[order[str(i)] for i in ids]].astype(int)
+    r = seed_sequence_bootstrap(y, logits, accuracy_from_logits, n_boot=criteria["n_boot"], seed=0)
+    per_seed = [accuracy_from_logits(y, logits[:, c]) for c in range(logits.shape[1])]
+    threshold = criteria["accuracy"]
+    above = sum(a > threshold for a in per_seed)
+    sd = np.std(per_seed, ddof=1) if len(per_seed) > 1 else np.nan
+    rows = [
+        criterion(
+            "accuracy",
+            r["mean"],
+            r["ci_low"],
+            r["ci_high"],
+            threshold,
+            judge(r["mean"], r["ci_low"], threshold),
+            f"mean over {r['n_seeds']} seeds (SD {sd:.3f}, "
+            f"{above} of {len(per_seed)} seeds above {threshold:g}) on {r['n']} test sequences; "
+            "95% two-level bootstrap CI (seeds, then sequences)",
+        )
+    ]
+    ceiling = [o["value"] for o in oracle if o["classifier"] == "or_rule" and o["metric"] == "accuracy"]
+    if ceiling:
+        c = float(ceiling[0])
+        rows.append(
+            criterion(
+                "accuracy_fraction_of_oracle",
+                r["mean"] / c,
+                r["ci_low"] / c,
+                r["ci_high"] / c,
+                np.nan,
+                "reported",
+                f"mean accuracy / PWM-scan OR-rule accuracy {c:.3f} on the same test split",
+            )
+        )
+    return rows
+
+
+def attention_criterion(recovery: list[dict], reference: str, seeds: int, alpha: float) -> dict:
+    """Top-1 attended position (mean over heads) in a predictive/known site above chance, every seed."""
+    rows = [
+        r
+        for r in recovery
+        if r["variant"] == reference
+        and r["method"] == "attention"
+        and str(r["head"]) == "mean"
+        and (r["group"], r["subset"], r["motif"], r["metric"]) == ("recovery", "all", "all", "top1")
+    ]
+    if not rows:
+        return criterion("attention_on_motifs", np.nan, np.nan, np.nan, alpha, "not tested", "no known sites")
+    p = np.array([r["p_value"] for r in rows], dtype=float)
+    hits = np.array([r["mean"] for r in rows], dtype=float)
+    chance = float(np.mean([r["chance"] for r in rows]))
+    holds = len(rows) == seeds and bool((p < alpha).all())
+    return criterion(
+        "attention_on_motifs",
+        float(hits.mean()),
+        float(hits.min()),
+        float(hits.max()),
+        alpha,
+        "holds" if holds else "does not hold",
+        f"top-1 attended position inside a site: mean hit rate over {len(rows)} seeds "
+        "(min and max as the CI columns) "
+        f"vs chance {chance:.3f}; largest p {p.max():.2g} (exact Poisson-binomial, threshold = alpha)",
+    )
+
+
+def compute_criterion(compute: list[dict], reference: str) -> dict:
+    flops = [r["value"] for r in compute if r["variant"] == reference and r["metric"] == "flops_analytical"]
+    value = float(flops[0]) if flops else np.nan
+    return criterion(
+        "compute_baseline",
+        value,
+        np.nan,
+        np.nan,
+        np.nan,
+        "reported",
+        "closed-form FLOPs per sequence of the reference variant at the trained length",
+    )
+
+
+def criteria_rows(data, inputs, recovery, compute, reference, criteria, classification) -> list[dict]:
+    """The design's Phase 1 criteria of one data set (see the module docstring)."""
+    if classification:
+        rows = accuracy_criteria(data, inputs["truths"], read_table(inputs["oracle"]), criteria)
+    else:
+        rows = [
+            criterion("accuracy", np.nan, np.nan, np.nan, criteria["accuracy"], "not tested", "regression")
+        ]
+    seeds = len(inputs["truths"])
+    rows.append(attention_criterion(recovery, reference, seeds, criteria["alpha"]))
+    rows.append(compute_criterion(compute, reference))
+    for row in rows:
+        log.info("criterion %s: %s (%s)", row["criterion"], row["verdict"], row["measured"])
+    return rows
+
+
+def run(inputs: dict, reference: str, out: dict, criteria: dict) -> None:
     """Write the summary tables and figures of one data set's Phase 1."""
     data = load_encoded(inputs["encoded"])
     per_seed, summary = metrics_tables(inputs["metrics"], inputs["hparams"])
@@ -135,10 +287,27 @@ def run(inputs: dict, reference: str, out: dict) -> None:
     for path in inputs["compute"]:
         variant = Path(path).parts[-2]
         compute += [{"variant": variant, **r} for r in read_table(path)]
-    names = ("metrics", "metrics_summary", "recovery", "recovery_summary", "compute", "maps", "profile")
+    classification = any(r["metric"] == "accuracy" for r in per_seed)
+    table = criteria_rows(data, inputs, recovery, compute, reference, criteria, classification)
+    names = (
+        "metrics",
+        "metrics_summary",
+        "recovery",
+        "recovery_summary",
+        "compute",
+        "maps",
+        "profile",
+        "criteria",
+    )
     with atomic_outputs(*(out[n] for n in names)) as paths:
         tmp = dict(zip(names, paths, strict=True))
-        for name, rows in (("metrics", per_seed), ("metrics_summary", summary), ("compute", compute)):
+        named = (
+            ("metrics", per_seed),
+            ("metrics_summary", summary),
+            ("compute", compute),
+            ("criteria", table),
+        )
+        for name, rows in named:
             with open(tmp[name], "w") as handle:
                 write_table(handle, rows)
         for name, rows in (("recovery", recovery), ("recovery_summary", recovery_summary)):
@@ -169,9 +338,15 @@ def run(inputs: dict, reference: str, out: dict) -> None:
 def main(smk) -> None:
     inputs = {k: smk.input[k] for k in ("metrics", "hparams", "recovery", "attributions", "compute")}
     inputs |= {"encoded": smk.input.encoded, "truth": smk.input.truth}
+    inputs |= {"truths": list(smk.input.truths), "oracle": smk.input.oracle}
     names = ("metrics", "metrics_summary", "recovery", "recovery_summary", "compute", "maps", "profile")
     with rule_logging(smk.log[0], "summarize_phase1"):
-        run(inputs, smk.params.reference, {k: smk.output[k] for k in names})
+        run(
+            inputs,
+            smk.params.reference,
+            {k: smk.output[k] for k in (*names, "criteria")},
+            smk.params.criteria,
+        )
 
 
 if "snakemake" in globals():

@@ -1,22 +1,52 @@
 """Rule summarize_phase2: one data set's Phase 2 criteria table and summaries.
 
-Criteria (thresholds from config ``phase2.criteria``, fixed by the design):
+Criteria (thresholds from config ``phase2.criteria``, fixed by the design and
+written there before any result is seen):
 
 * ``accuracy_fraction`` per rho: mean test accuracy of the sparse models over
-  seeds ÷ that of their teachers, with a paired bootstrap over test sequences
-  that resamples the same sequences for every seed. ``holds`` when the CI's
-  lower bound reaches the threshold, ``does not hold`` when the point estimate
-  misses it, ``inconclusive`` otherwise.
-* ``compute_reduction`` per rho: 1 − FLOPs(sparse) / FLOPs(teacher), closed form,
-  whole forward pass at the trained length (exact, no interval).
-* ``selection_is_motifs`` per rho: the learned selection's shift-null p-value
-  for all predictive (or known) motifs, Benjamini–Hochberg adjusted across rho
-  and motifs within each seed; ``holds`` when the adjusted p is below alpha in
+  seeds ÷ that of their teachers (the Phase 1 reference model of the same seed).
+  CI: a two-level bootstrap (:func:`gsattn.stats.two_level_bootstrap`) that
+  draws seeds with replacement, then test sequences (the same sequences for
+  every drawn seed and for both models). Seeds vary the models' initialisation
+  and batch order; the data and the split are fixed by the data set's seed, so
+  the interval covers training variation and the finite test set, not a
+  re-drawn data set. ``holds`` when the CI's lower bound reaches the threshold,
+  ``does not hold`` when the point estimate misses it, ``inconclusive`` otherwise.
+* ``compute_reduction`` per rho: ``1 − FLOPs(sparse) / FLOPs(teacher)``,
+  closed form, **whole model** (every FLOP of one forward pass, from tokens to
+  the logit), at the trained length; ``compute_reduction_L<L>`` the same at
+  every length of the scaling benchmark above the trained length. The design's
+  "90–95 %" is judged on these rows, and only on these: the design claims a
+  90–95 % computational reduction *of the model*, and the student replaces the
+  teacher's whole path from tokens to the pooled vector (embedding, conv stem
+  and attention), so the cost a user saves is the whole model's. The rule is
+  fixed here, whichever reading looks better. Beside them,
+  ``compute_reduction_attention_block`` (and ``_L<L>``) compares the student's
+  whole replacement path with the teacher's attention block alone
+  (:data:`gsattn.compute.ATTENTION_BLOCK`: positional add to pooling; the conv
+  stem, most of the teacher's FLOPs at L = 100, left out): a diagnostic of how
+  much of the saving is the stem's, with a verdict against the same threshold
+  but not the design's claim. Exact, no interval.
+* ``sequence_seen`` per rho: whether "rho of the positions" also means "rho
+  of the sequence seen". Measured: the mean share of the valid positions inside
+  the union of the selected positions' receptive fields (rule
+  measure_receptive_fields, :mod:`gsattn.receptive`; two-level bootstrap CI);
+  threshold: the mean share of the positions selected. ``holds`` when the share
+  seen is not larger than the share selected, else ``does not hold``.
+* ``selection_is_motifs`` per rho: the learned selection's mask-permutation
+  p-value (whole selection masks permuted among test sequences of the same
+  length that hold a site: keeps the selection's contiguity and positional
+  profile; :func:`gsattn.selection.selection_pvalue`) for all predictive (or
+  known) motifs, Benjamini–Hochberg adjusted across rho and motifs within each
+  seed; ``holds`` when the adjusted p is below alpha in
   every seed.
-* ``speedup_vs_sdpa`` at the benchmark's lengths (4096 ≥ 20×, 16384 ≥ 100×, the
-  issue's targets) and ``memory_growth`` (log-log slope of the sparse model's
-  peak memory in L; ≤ 1.1 counts as linear), from the scaling benchmark.
+* ``speedup_vs_sdpa_L<L>`` at the lengths of ``speedup_vs_sdpa`` (default 4096
+  ≥ 20×, 16384 ≥ 100×) and ``memory_growth_linear`` (log-log slope of the
+  sparse model's peak memory in L; ≤ ``memory_slope``, default 1.1, counts as
+  linear), from the scaling benchmark.
 """
+
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 from collections import defaultdict
 from pathlib import Path
@@ -25,10 +55,10 @@ import numpy as np
 
 from gsattn.io import atomic_outputs, read_table, write_table
 from gsattn.logs import rule_logging
-from gsattn.stats import adjust_pvalues
+from gsattn.stats import accuracy_from_logits, adjust_pvalues, two_level_bootstrap
 
-SPEEDUP_TARGETS = {4096: 20.0, 16384: 100.0}
 LEVEL = 0.95
+SEEDS_NOTE = "seeds vary initialisation and batch order; data and split fixed by the data set's seed"
 
 
 def model_key(path: str) -> tuple[str, int]:
@@ -44,63 +74,117 @@ def verdict(point: float, low: float, threshold: float) -> str:
     return "holds" if np.isfinite(low) and low >= threshold else "inconclusive"
 
 
-def pooled_accuracy_ratio(predictions: list[str], n_boot: int, seed: int = 0) -> dict:
-    """Mean-over-seeds accuracy ratio sparse/full with a bootstrap over test sequences."""
+def seed_logits(predictions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels ``(N,)`` and teacher / student logits ``(N, S)`` (one column per seed, in the
+    order given) of the seeds' shared test set; ``ValueError`` if the rows or labels differ."""
     full, sparse = [], []
-    rows = None
+    rows = labels = None
     for path in predictions:
         with np.load(path, allow_pickle=False) as p:
-            if rows is not None and p["rows"].tolist() != rows:
+            if rows is not None and (p["rows"].tolist() != rows or p["labels"].tolist() != labels):
                 raise ValueError(f"{path}: test rows differ between seeds")
-            rows = p["rows"].tolist()
-            y = p["labels"].astype(int)
-            full.append((p["full_logits"] > 0).astype(int) == y)
-            sparse.append((p["sparse_logits"] > 0).astype(int) == y)
-    full_ok, sparse_ok = np.array(full, float), np.array(sparse, float)  # (seeds, N)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, full_ok.shape[1], size=(n_boot, full_ok.shape[1]))
-    full_boot = full_ok[:, idx].mean(axis=(0, 2))
-    kept = full_boot > 0  # a resample where the teacher is never right has no ratio: skipped
-    ratio_boot = sparse_ok[:, idx].mean(axis=(0, 2))[kept] / full_boot[kept]
-    low, high = (
-        np.percentile(ratio_boot, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
-        if kept.any()
-        else (np.nan,) * 2
-    )
+            rows, labels = p["rows"].tolist(), p["labels"].tolist()
+            full.append(p["full_logits"].astype(float))
+            sparse.append(p["sparse_logits"].astype(float))
+    return np.array(labels, dtype=int), np.column_stack(full), np.column_stack(sparse)
+
+
+def pooled_accuracy_ratio(predictions: list[str], n_boot: int, seed: int = 0) -> dict:
+    """Mean-over-seeds accuracy ratio sparse/full with a two-level (seeds, then test
+    sequences) bootstrap CI (:func:`gsattn.stats.two_level_bootstrap`)."""
+    y, full, sparse = seed_logits(predictions)
+    boot = two_level_bootstrap(y, full, sparse, accuracy_from_logits, n_boot=n_boot, seed=seed, level=LEVEL)
     return {
-        "full": float(full_ok.mean()),
-        "sparse": float(sparse_ok.mean()),
-        "ratio": float(sparse_ok.mean() / full_ok.mean()),
-        "low": float(low),
-        "high": float(high),
-        "n_seeds": full_ok.shape[0],
+        "full": boot["metric_a"],
+        "sparse": boot["metric_b"],
+        "ratio": boot["ratio"],
+        "low": boot["ratio_ci_low"],
+        "high": boot["ratio_ci_high"],
+        "n_seeds": boot["n_seeds"],
     }
 
 
-def metric_value(rows: list[dict], metric: str) -> float:
-    return float(next(r["value"] for r in rows if r["metric"] == metric))
-
-
-def compute_rows(sparse_compute: list[str], teacher_compute: str, threshold: float) -> list[dict]:
-    """FLOP reduction of each rho against the teacher, whole forward pass."""
-    teacher = metric_value(read_table(teacher_compute), "flops_analytical")
-    rows = []
+def compute_rows(
+    sparse_compute: list[str], teacher_compute: str, threshold: float, speedups: str | None = None
+) -> list[dict]:
+    """FLOP reductions of each rho against the teacher: whole model (the design's claim) and
+    attention block only, at the trained length and (from the scaling benchmark's
+    ``speedups``) at every benchmarked length above it."""
+    teacher = {r["metric"]: r["value"] for r in read_table(teacher_compute)}
+    rows, trained = [], {}
     for path in sparse_compute:
         rho = Path(path).parts[-2].removeprefix("rho")
-        sparse = metric_value(read_table(path), "flops_analytical")
-        reduction = 1.0 - sparse / teacher
+        sparse = {r["metric"]: r["value"] for r in read_table(path)}
+        trained[rho] = int(sparse["length"])
+        rows.append(_reduction_row("compute_reduction", rho, sparse, teacher, "flops_analytical", threshold))
         rows.append(
-            criterion_row(
-                "compute_reduction",
+            _reduction_row(
+                "compute_reduction_attention_block",
                 rho,
-                reduction,
-                np.nan,
-                np.nan,
+                sparse,
+                teacher,
+                "flops_analytical_attention_block",
                 threshold,
-                "holds" if reduction >= threshold else "does not hold",
-                f"closed-form FLOPs/sequence: sparse {sparse:.0f} vs teacher {teacher:.0f}",
             )
         )
+    if speedups:
+        rows += _long_reduction_rows(read_table(speedups), trained, threshold)
+    return rows
+
+
+_JUDGED = "judged (the design claims a 90-95 % reduction of the model's computation)"
+_DIAGNOSTIC = "diagnostic, not the design's claim (judged on compute_reduction, the whole model)"
+
+
+def _reduction_row(name: str, rho: str, sparse: dict, teacher: dict, metric: str, threshold: float) -> dict:
+    """One trained-length reduction row; ``not tested`` where the teacher has no such count
+    (the joint pipeline has no attention block)."""
+    block = metric.endswith("attention_block")
+    what = (
+        "teacher's attention block (positional add to pooling) vs the student's whole path"
+        if block
+        else "whole model: every FLOP of a forward pass"
+    )
+    length = int(sparse["length"])
+    if metric not in teacher or metric not in sparse:
+        return criterion_row(
+            name, rho, np.nan, np.nan, np.nan, threshold, "not tested", f"the teacher has no {metric} count"
+        )
+    reduction = 1.0 - sparse[metric] / teacher[metric]
+    evidence = (
+        f"{_DIAGNOSTIC if block else _JUDGED}; {what}; closed-form FLOPs/sequence at the trained "
+        f"L = {length}: sparse {sparse[metric]:.0f} vs teacher {teacher[metric]:.0f}"
+    )
+    result = "holds" if reduction >= threshold else "does not hold"
+    return criterion_row(name, rho, reduction, np.nan, np.nan, threshold, result, evidence)
+
+
+def _long_reduction_rows(speedups: list[dict], trained: dict[str, int], threshold: float) -> list[dict]:
+    """Whole-model and attention-block reductions at the benchmarked lengths above the trained one."""
+    columns = {
+        "compute_reduction": "flops_reduction_vs_phase1_model",
+        "compute_reduction_attention_block": "flops_reduction_attention_block_vs_phase1_model",
+    }
+    rows = []
+    for r in sorted(speedups, key=lambda r: (float(r["rho"]), int(r["length"]))):
+        rho = next((key for key in trained if float(key) == float(r["rho"])), None)
+        if rho is None or int(r["length"]) <= trained[rho]:
+            continue
+        for name, column in columns.items():
+            value = float(r.get(column, np.nan))
+            if not np.isfinite(value):
+                continue
+            block = name.endswith("attention_block")
+            evidence = (
+                f"{_DIAGNOSTIC if block else _JUDGED}; closed-form FLOPs of the scaling benchmark's "
+                f"untrained copies at L = {int(r['length'])} (sparse vs the Phase 1 reference architecture)"
+            )
+            result = "holds" if value >= threshold else "does not hold"
+            rows.append(
+                criterion_row(
+                    f"{name}_L{int(r['length'])}", rho, value, np.nan, np.nan, threshold, result, evidence
+                )
+            )
     return rows
 
 
@@ -124,7 +208,10 @@ def accuracy_rows(predictions: list[str], threshold: float, n_boot: int) -> list
     rows = []
     for rho, paths in sorted(by_rho.items(), key=lambda kv: float(kv[0])):
         r = pooled_accuracy_ratio(sorted(paths), n_boot)
-        evidence = f"test accuracy sparse {r['sparse']:.3f} vs full {r['full']:.3f}, {r['n_seeds']} seeds"
+        evidence = (
+            f"test accuracy sparse {r['sparse']:.3f} vs full {r['full']:.3f}, {r['n_seeds']} seeds; "
+            f"{LEVEL:.0%} CI: two-level bootstrap, seeds then test sequences ({SEEDS_NOTE})"
+        )
         rows.append(
             criterion_row(
                 "accuracy_fraction",
@@ -141,7 +228,7 @@ def accuracy_rows(predictions: list[str], threshold: float, n_boot: int) -> list
 
 
 def adjusted_selection(selection: list[str]) -> list[dict]:
-    """Learned-selector rows with BH-adjusted shift-null p-values (across rho and
+    """Learned-selector rows with BH-adjusted mask-permutation p-values (across rho and
     motifs of the recovery group, within each seed)."""
     rows = []
     for path in selection:
@@ -170,19 +257,22 @@ def selection_criteria(rows: list[dict], alpha: float) -> list[dict]:
         precision = np.mean([m["precision"] for m in members])
         result = "holds" if worst < alpha else "does not hold"
         evidence = (
-            f"BH-adjusted shift-null p (largest of {len(members)} seeds); "
+            f"BH-adjusted mask-permutation-null p (largest of {len(members)} seeds); "
             f"precision {precision:.3f}, enrichment {enrichment:.2f}x"
         )
         out.append(criterion_row("selection_is_motifs", rho, worst, np.nan, np.nan, alpha, result, evidence))
     return out
 
 
-def scaling_rows(speedups: str, scaling: str) -> list[dict]:
-    """Speed-up targets vs SDPA and the growth of sparse peak memory with L."""
+def scaling_rows(speedups: str, scaling: str, criteria: dict) -> list[dict]:
+    """Speed-up targets vs SDPA (``criteria["speedup_vs_sdpa"]``) and the growth of sparse
+    peak memory with L (linear up to ``criteria["memory_slope"]``)."""
     rows = []
+    targets = {int(t["length"]): float(t["speedup"]) for t in criteria["speedup_vs_sdpa"]}
+    max_slope = float(criteria["memory_slope"])
     ratios = read_table(speedups)
     for r in ratios:
-        length, target = int(r["length"]), SPEEDUP_TARGETS.get(int(r["length"]))
+        length, target = int(r["length"]), targets.get(int(r["length"]))
         if target is None or not np.isfinite(r["speedup_vs_sdpa"]):
             continue
         result = "holds" if r["speedup_vs_sdpa"] >= target else "does not hold"
@@ -205,9 +295,11 @@ def scaling_rows(speedups: str, scaling: str) -> list[dict]:
         if len(pts) < 2:
             continue
         slope = float(np.polyfit(np.log([p[0] for p in pts]), np.log([max(p[1], 1) for p in pts]), 1)[0])
-        result = "holds" if slope <= 1.1 else "does not hold"
+        result = "holds" if slope <= max_slope else "does not hold"
         evidence = f"log-log slope of peak memory over L = {pts[0][0]}..{pts[-1][0]} (1 = linear)"
-        rows.append(criterion_row("memory_growth_linear", rho, slope, np.nan, np.nan, 1.1, result, evidence))
+        rows.append(
+            criterion_row("memory_growth_linear", rho, slope, np.nan, np.nan, max_slope, result, evidence)
+        )
     return rows
 
 
@@ -263,10 +355,67 @@ def selection_summary(rows: list[dict]) -> list[dict]:
     return out
 
 
+def sequence_seen_rows(receptive_fields: str | None) -> list[dict]:
+    """``sequence_seen`` per rho from the ``seed = all`` rows of measure_receptive_fields."""
+    if not receptive_fields:
+        return [
+            criterion_row(
+                "sequence_seen",
+                "all",
+                np.nan,
+                np.nan,
+                np.nan,
+                np.nan,
+                "not tested",
+                "no receptive-field table for this teacher (rule measure_receptive_fields)",
+            )
+        ]
+    rows = []
+    for r in read_table(receptive_fields):
+        if str(r["seed"]) != "all":
+            continue
+        selected, seen = float(r["selected"]), float(r["seen"])
+        result = "holds" if seen <= selected + 1e-9 else "does not hold"
+        evidence = (
+            f"selects {selected:.1%} of the valid positions; their {int(r['field_bp'])}-bp receptive "
+            f"fields (offsets {r['field_offsets']}) cover {seen:.1%} of the sequence"
+        )
+        if "recovery_seen" in r:
+            evidence += (
+                f" and {float(r['recovery_seen']):.1%} of the predictive/known site bases (sites "
+                f"{float(r['recovery_share']):.1%} of the sequence; {float(r['recovery_selected']):.1%} "
+                "of the selected positions inside a site)"
+            )
+        if "decoy_seen" in r:
+            evidence += f"; decoy site bases seen {float(r['decoy_seen']):.1%}"
+        evidence += (
+            f"; mean over seeds and test sequences, {LEVEL:.0%} CI: two-level bootstrap ({SEEDS_NOTE})"
+        )
+        rows.append(
+            criterion_row(
+                "sequence_seen",
+                r["rho"],
+                seen,
+                r["seen_ci_low"],
+                r["seen_ci_high"],
+                selected,
+                result,
+                evidence,
+            )
+        )
+    return sorted(rows, key=lambda row: float(row["rho"]))
+
+
 def run(inputs: dict, criteria: dict, n_boot: int, out: dict) -> None:
     """Write the criteria table, metric summary and selection summary of one data set."""
     table = accuracy_rows(inputs["predictions"], criteria["accuracy_fraction"], n_boot)
-    table += compute_rows(inputs["sparse_compute"], inputs["teacher_compute"], criteria["compute_reduction"])
+    table += compute_rows(
+        inputs["sparse_compute"],
+        inputs["teacher_compute"],
+        criteria["compute_reduction"],
+        inputs.get("speedups"),
+    )
+    table += sequence_seen_rows(inputs.get("receptive_fields"))
     selection = adjusted_selection(inputs["selection"])
     if selection:
         table += selection_criteria(selection, criteria["alpha"])
@@ -284,7 +433,7 @@ def run(inputs: dict, criteria: dict, n_boot: int, out: dict) -> None:
             )
         )
     if inputs.get("speedups"):
-        table += scaling_rows(inputs["speedups"], inputs["scaling"])
+        table += scaling_rows(inputs["speedups"], inputs["scaling"], criteria)
     else:
         table.append(
             criterion_row(
@@ -315,8 +464,8 @@ def main(smk) -> None:
     keys = ("metrics", "selection", "predictions", "sparse_compute")
     inputs = {k: list(smk.input[k]) for k in keys}
     inputs["teacher_compute"] = smk.input.teacher_compute
-    # the joint-pipeline-teacher variant of the rule has no scaling inputs
-    inputs |= {k: smk.input[k] for k in ("speedups", "scaling") if k in smk.input.keys()}
+    # the joint-pipeline-teacher variant of the rule has no scaling inputs and no receptive-field table
+    inputs |= {k: smk.input[k] for k in ("speedups", "scaling", "receptive_fields") if k in smk.input.keys()}
     with rule_logging(smk.log[0], "summarize_phase2"):
         run(
             inputs,

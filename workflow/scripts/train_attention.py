@@ -5,6 +5,8 @@ JSON, the per-epoch history and the metrics on every split (test is the one
 reported).
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import logging
 import time
 

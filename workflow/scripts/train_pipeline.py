@@ -6,6 +6,8 @@ their own learning rates. Writes weights, hyper-parameters, history, metrics on
 every split and the test logits for the head-to-head comparison.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import time
 
 import numpy as np

@@ -10,6 +10,8 @@ approximator keeps ``k = ceil(rho * L)`` positions, the teacher's classifier
 × the task loss). Same splits as Phase 1; early stopping on the validation loss.
 """
 
+import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
+
 import json
 import time
 

@@ -4,22 +4,30 @@ Model A is traditional attention (``"attention"``), model B the joint pipeline
 (``"joint_pipeline"``). Every difference is **B - A**, so a positive estimate
 favours the joint pipeline.
 
-Two levels of replication are used:
+What the seeds replicate: a seed varies the model's initialisation and the
+order of its training batches; the data, the split and therefore the one test
+set of ``N`` sequences are fixed by the data set's own seed. Two levels of
+uncertainty follow, and every across-seed claim accounts for both:
 
 * **seeds** (``S`` runs per model, paired by seed): :func:`paired_seed_tests`
-  (paired t-test and Wilcoxon signed-rank test of the per-seed test metrics)
+  (paired t-test, and the Wilcoxon signed-rank test as a robustness column)
   and :func:`tost_paired` (two one-sided t-tests of equivalence within
   ``+-margin``);
-* **test sequences** (``N``, shared by every run): a paired bootstrap of the
-  seed-averaged metric (:func:`gsattn.stats.paired_bootstrap`) and
-  :func:`mcnemar_test` of one seed's predictions.
+* **seeds and test sequences**: the two-level bootstrap
+  (:func:`gsattn.stats.two_level_bootstrap`: seeds with replacement, then
+  sequences) of the difference of the seed-averaged metric, at ``1 - alpha``
+  (superiority) and ``1 - 2 alpha`` (equivalence);
+* **one run**: :func:`mcnemar_test` of the predictions of each seed, one row
+  per seed (a single training run of each model, not a claim about seeds).
 
-:func:`compare_dataset` runs all of them for one data set, Holm-adjusts the
-p-values across metrics and returns long-format rows (:data:`ROW_KEYS`) plus
-the :func:`verdict`, a fixed rule over those rows. :func:`adjust_across_datasets`
-re-adjusts the rows of every data set together (Holm across metrics *and* data
-sets, separately for each test) and :func:`declare_verdicts` applies the same
-rule to the re-adjusted rows: that is the declared verdict of the study.
+:func:`compare_dataset` runs all of them for one data set, adjusts the
+p-values (:func:`adjust_families`: Holm per test, the primary metric in its
+own family) and returns long-format rows (:data:`ROW_KEYS`) plus the
+:func:`verdict`, a fixed rule over those rows. :func:`adjust_across_datasets`
+re-adjusts the rows of every data set together and :func:`declare_verdicts`
+applies the same rule to the re-adjusted rows: that is the declared verdict
+of the study. :func:`check_primary_reachable` refuses a primary test that
+cannot reach ``alpha`` with the configured seeds and family.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.weightstats import ttost_paired
 
-from gsattn.stats import Metric, accuracy_from_logits, adjust_pvalues, auroc, paired_bootstrap
+from gsattn.stats import accuracy_from_logits, adjust_pvalues, auroc, two_level_bootstrap
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +52,22 @@ MODELS = (MODEL_A, MODEL_B)
 METRICS = ("accuracy", "auroc", "auprc")
 PRIMARY_METRIC = "accuracy"
 BOOTSTRAP_METRICS = {"accuracy": accuracy_from_logits, "auroc": auroc}
-TESTS = ("paired_t", "wilcoxon", "tost", "bootstrap", "mcnemar")
+TESTS = ("paired_t", "wilcoxon", "tost", "bootstrap", "bootstrap_equivalence", "mcnemar")
+PRIMARY_TESTS = ("paired_t", "wilcoxon")
+"""Tests the verdict may use as its primary test (config ``phase3.primary_test``); paired t by default."""
+ALL_SEEDS = "all"
+"""``seed`` of a row that covers every seed (McNemar rows name their one seed)."""
 ROW_KEYS = (
     "metric",
     "test",
+    "seed",
     "statistic",
     "p_value",
     "p_adjusted",
     "estimate",
     "ci_low",
     "ci_high",
+    "margin",
     "n",
     "note",
 )
@@ -62,12 +76,6 @@ VERDICT_A = "traditional attention superior"
 VERDICT_EQUIVALENT = "equivalent"
 VERDICT_INCONCLUSIVE = "inconclusive"
 VERDICTS = (VERDICT_B, VERDICT_A, VERDICT_EQUIVALENT, VERDICT_INCONCLUSIVE)
-WILCOXON_MIN_SEEDS = 6
-"""From this many seeds on, :func:`verdict` uses the Wilcoxon test instead of the paired t-test.
-
-With ``S <= 5`` the exact two-sided Wilcoxon p-value is at least ``2 / 2**S =
-0.0625`` and can never fall below 0.05.
-"""
 MCNEMAR_EXACT_BELOW = 25
 """McNemar is exact (binomial) when the discordant pairs number fewer than this."""
 
@@ -300,38 +308,139 @@ def mcnemar_test(y: np.ndarray, logits_a: np.ndarray, logits_b: np.ndarray) -> d
     }
 
 
+# --------------------------------------------------------------------------- can the primary test reach α?
+def smallest_p_value(test: str, n_seeds: int) -> float:
+    """The smallest two-sided p-value ``test`` can return with ``n_seeds`` paired seeds.
+
+    * ``paired_t``: 0 for ``S >= 2``: the t statistic grows without bound as
+      the spread of the per-seed differences shrinks relative to their mean.
+    * ``wilcoxon``: ``2 / 2**S`` for ``S >= 2``, the exact two-sided p-value
+      when every difference has the same sign (scipy's exact distribution,
+      used for small samples without ties or zero differences).
+    * With ``S < 2`` neither test is defined: 1.
+
+    Parameters
+    ----------
+    test : str
+        One of :data:`PRIMARY_TESTS`.
+    n_seeds : int
+        Number of paired seeds ``S``.
+
+    Returns
+    -------
+    float
+        The bound, in ``[0, 1]``.
+    """
+    if test not in PRIMARY_TESTS:
+        raise ValueError(f"primary test must be one of {PRIMARY_TESTS}, got {test!r}")
+    if n_seeds < 2:
+        return 1.0
+    return 0.0 if test == "paired_t" else 2.0 / 2.0**n_seeds
+
+
+def check_primary_reachable(n_seeds: int, n_datasets: int, alpha: float, test: str = "paired_t") -> float:
+    """Refuse a primary test that cannot reach ``alpha`` with these seeds and this family.
+
+    The verdict's family is the primary metric across data sets (one
+    hypothesis per data set, :func:`adjust_families`). For one data set to be
+    declared on its own, its adjusted p-value must fall below ``alpha`` while
+    the others are not significant; under Holm (and Benjamini-Hochberg) that
+    adjusted value is ``n_datasets * p``. The check therefore asks
+    ``n_datasets *`` :func:`smallest_p_value` ``< alpha``. Example at ``alpha =
+    0.05``: the exact Wilcoxon needs ``S >= 6`` seeds for one data set and
+    ``S >= 7`` for two; the paired t-test only ``S >= 2``.
+
+    With ``S = 1`` (smoke-test configs) no across-seed test exists: a warning
+    is logged instead of an error, and every verdict is ``"inconclusive"``.
+
+    Parameters
+    ----------
+    n_seeds : int
+        Number of paired seeds ``S``, ``>= 1``.
+    n_datasets : int
+        Number of data sets in the verdict's family, ``>= 1``.
+    alpha : float
+        Significance level, in ``(0, 1)``.
+    test : str
+        The primary test, one of :data:`PRIMARY_TESTS`.
+
+    Returns
+    -------
+    float
+        The smallest adjusted p-value the primary test can reach.
+
+    Raises
+    ------
+    ValueError
+        When that value is ``>= alpha`` (``S >= 2``), naming the seeds needed.
+    """
+    alpha = _check_alpha(alpha)
+    if n_seeds < 1 or n_datasets < 1:
+        raise ValueError(f"need at least one seed and one data set, got {n_seeds} and {n_datasets}")
+    bound = min(1.0, n_datasets * smallest_p_value(test, n_seeds))
+    if n_seeds < 2:
+        log.warning("one seed: no across-seed test is possible, every Phase 3 verdict is 'inconclusive'")
+        return bound
+    if bound >= alpha:
+        needed = next(s for s in range(2, 64) if n_datasets * smallest_p_value(test, s) < alpha)
+        raise ValueError(
+            f"phase3.primary_test {test!r} cannot reach alpha = {alpha:g} with {n_seeds} seeds and "
+            f"{n_datasets} data set(s): its smallest p-value {smallest_p_value(test, n_seeds):.4g} "
+            f"times the family of {n_datasets} data set(s) is {bound:.4g}. Use primary_test 'paired_t' "
+            f"or at least {needed} seeds."
+        )
+    return bound
+
+
 # --------------------------------------------------------------------------- verdict
 def _accuracy_row(rows: Sequence[Mapping], test: str) -> Mapping:
-    found = [r for r in rows if r["metric"] == PRIMARY_METRIC and r["test"] == test]
+    found = [
+        r for r in rows if r["metric"] == PRIMARY_METRIC and r["test"] == test and r["seed"] == ALL_SEEDS
+    ]
     if len(found) != 1:
         raise ValueError(
-            f"rows must hold exactly one {PRIMARY_METRIC!r} row of test {test!r}, got {len(found)}"
+            f"rows must hold exactly one {PRIMARY_METRIC!r} row of test {test!r} over all seeds, "
+            f"got {len(found)}"
         )
     return found[0]
 
 
-def verdict(rows: Sequence[Mapping], alpha: float = 0.05) -> str:
+def verdict(rows: Sequence[Mapping], alpha: float = 0.05, primary_test: str = "paired_t") -> str:
     """The fixed verdict of one data set from the rows of :func:`compare_dataset`.
 
-    Only the primary metric (accuracy) decides. Let ``T``, ``W``, ``E`` and
-    ``B`` be its ``paired_t``, ``wilcoxon``, ``tost`` and ``bootstrap`` rows, ``S =
-    T["n"]`` the number of seeds, and the *primary test* ``P = W`` if
-    ``S >=`` :data:`WILCOXON_MIN_SEEDS` (6) else ``P = T``. The rules, applied in
-    this order, the first that holds wins:
+    Only the primary metric (accuracy) decides; its p-values are adjusted in
+    a family of their own (accuracy across data sets, :func:`adjust_families`),
+    AUROC and AUPRC are secondary (their own family, reported only). Let
+    ``T``, ``P``, ``E``, ``B`` and ``Q`` be the accuracy rows over all seeds:
+    ``T`` the paired t-test (its ``estimate``, the mean over seeds of B - A,
+    gives the direction), ``P`` the primary test (``primary_test``: the paired
+    t-test by default, at every ``S >= 2``; the Wilcoxon row is a robustness
+    column unless it is chosen), ``E`` the TOST, ``B`` the two-level bootstrap
+    at ``1 - alpha`` and ``Q`` the two-level bootstrap at ``1 - 2 alpha``
+    (seeds, then test sequences; ``Q["margin"]`` the equivalence margin). The
+    rules, applied in this order, the first that holds wins:
 
     1. ``"joint pipeline superior"`` if ``P["p_adjusted"] < alpha`` and
-       ``T["estimate"] > 0`` (mean of B - A over seeds) and ``B["ci_low"] > 0``
-       (the bootstrap interval of B - A excludes 0 on B's side);
+       ``T["estimate"] > 0`` and ``B["ci_low"] > 0``;
     2. ``"traditional attention superior"`` if ``P["p_adjusted"] < alpha`` and
        ``T["estimate"] < 0`` and ``B["ci_high"] < 0``;
-    3. ``"equivalent"`` if ``E["p_adjusted"] < alpha`` (TOST within the margin);
+    3. ``"equivalent"`` if ``E["p_adjusted"] < alpha`` (the seeds' TOST) and
+       ``-margin < Q["ci_low"]`` and ``Q["ci_high"] < margin`` (the
+       uncertainty of the finite test set fits inside the margin too);
     4. ``"inconclusive"`` otherwise.
+
+    Why the paired t-test: its p-value can reach any ``alpha`` from ``S = 2``
+    on, whereas the exact Wilcoxon p-value is at least ``2 / 2**S``, which
+    times a family of ``D`` data sets stays above ``alpha`` unless ``S >=
+    log2(2 D / alpha)`` (:func:`check_primary_reachable`). The bootstrap
+    intervals make the claims hold for the test set as well as for the seeds.
 
     NaN p-values or bounds never satisfy a rule. Superiority is checked before
     equivalence, so a significant difference smaller than the margin is
-    called superiority. McNemar and the AUROC/AUPRC rows are reported but do
-    not enter the verdict. ``p_adjusted`` is read as given, so a caller that
-    re-adjusts across data sets should overwrite it before calling.
+    called superiority. McNemar (per seed) and the AUROC/AUPRC rows are
+    reported but do not enter the verdict. ``p_adjusted`` is read as given, so
+    a caller that re-adjusts across data sets should overwrite it before
+    calling.
 
     Parameters
     ----------
@@ -340,6 +449,8 @@ def verdict(rows: Sequence[Mapping], alpha: float = 0.05) -> str:
         ``dataset`` key, it must take one value).
     alpha : float
         Significance level, in ``(0, 1)``.
+    primary_test : str
+        One of :data:`PRIMARY_TESTS`.
 
     Returns
     -------
@@ -347,18 +458,21 @@ def verdict(rows: Sequence[Mapping], alpha: float = 0.05) -> str:
         One of :data:`VERDICTS`.
     """
     alpha = _check_alpha(alpha)
+    if primary_test not in PRIMARY_TESTS:
+        raise ValueError(f"primary_test must be one of {PRIMARY_TESTS}, got {primary_test!r}")
     datasets = {r["dataset"] for r in rows if "dataset" in r}
     if len(datasets) > 1:
         raise ValueError(f"verdict takes the rows of one data set, got {sorted(map(str, datasets))}")
-    t_row, w_row = _accuracy_row(rows, "paired_t"), _accuracy_row(rows, "wilcoxon")
+    t_row, p_row = _accuracy_row(rows, "paired_t"), _accuracy_row(rows, primary_test)
     e_row, b_row = _accuracy_row(rows, "tost"), _accuracy_row(rows, "bootstrap")
-    primary = w_row if t_row["n"] >= WILCOXON_MIN_SEEDS else t_row
-    significant = bool(primary["p_adjusted"] < alpha)
+    q_row = _accuracy_row(rows, "bootstrap_equivalence")
+    significant = bool(p_row["p_adjusted"] < alpha)
     if significant and t_row["estimate"] > 0 and b_row["ci_low"] > 0:
         return VERDICT_B
     if significant and t_row["estimate"] < 0 and b_row["ci_high"] < 0:
         return VERDICT_A
-    if e_row["p_adjusted"] < alpha:
+    inside = bool(-q_row["margin"] < q_row["ci_low"] and q_row["ci_high"] < q_row["margin"])
+    if e_row["p_adjusted"] < alpha and inside:
         return VERDICT_EQUIVALENT
     return VERDICT_INCONCLUSIVE
 
@@ -434,18 +548,13 @@ def _logit_matrices(predictions: Mapping, seeds: list[int]) -> tuple[np.ndarray,
     return y, matrices
 
 
-def _seed_averaged(metric: Metric) -> Metric:
-    """``metric`` averaged over the columns (seeds) of ``(N, S)`` logits; NaN if any is NaN."""
-
-    def averaged(y: np.ndarray, scores: np.ndarray) -> float:
-        return float(np.mean([metric(y, scores[:, j]) for j in range(scores.shape[1])]))
-
-    return averaged
+SEEDS_VARY = "seeds vary initialisation and batch order; data and split fixed by the data set's seed"
+"""What the seeds replicate, as the bootstrap rows' notes say it."""
 
 
 def _row(metric: str, test: str, **values) -> dict:
     row = dict.fromkeys(ROW_KEYS, nan)
-    row.update(metric=metric, test=test, note="")
+    row.update(metric=metric, test=test, seed=ALL_SEEDS, note="")
     row.update(values)
     return row
 
@@ -457,6 +566,7 @@ def _seed_rows(metric: str, a: np.ndarray, b: np.ndarray, margin: float, alpha: 
     level = f"{100 * (1 - alpha):g}%"
     common = {"estimate": paired["mean_difference"], "n": n}
     binding = "lower" if tost["p_lower"] >= tost["p_upper"] else "upper"
+    wilcoxon_floor = smallest_p_value("wilcoxon", n)
     return [
         _row(
             metric,
@@ -465,7 +575,7 @@ def _seed_rows(metric: str, a: np.ndarray, b: np.ndarray, margin: float, alpha: 
             p_value=paired["t_p_value"],
             ci_low=paired["ci_low"],
             ci_high=paired["ci_high"],
-            note=f"scipy ttest_rel(B, A), two-sided; {level} t-interval of mean B - A over seeds",
+            note=f"scipy ttest_rel(B, A), two-sided; {level} t-interval of mean B - A over {n} seeds",
             **common,
         ),
         _row(
@@ -473,7 +583,8 @@ def _seed_rows(metric: str, a: np.ndarray, b: np.ndarray, margin: float, alpha: 
             "wilcoxon",
             statistic=paired["wilcoxon_statistic"],
             p_value=paired["wilcoxon_p_value"],
-            note=paired["wilcoxon_note"] or "scipy wilcoxon(B, A), two-sided, zero differences dropped",
+            note=(paired["wilcoxon_note"] or "scipy wilcoxon(B, A), two-sided, zero differences dropped")
+            + f"; robustness check of the t-test (exact p >= 2/2^{n} = {wilcoxon_floor:.3g})",
             **common,
         ),
         _row(
@@ -483,8 +594,9 @@ def _seed_rows(metric: str, a: np.ndarray, b: np.ndarray, margin: float, alpha: 
             p_value=tost["p_value"],
             ci_low=tost["ci_low"],
             ci_high=tost["ci_high"],
+            margin=float(margin),
             note=(
-                f"TOST of mean B - A within +-{margin:g}: p_lower={tost['p_lower']:.4g}, "
+                f"TOST of mean B - A over {n} seeds within +-{margin:g}: p_lower={tost['p_lower']:.4g}, "
                 f"p_upper={tost['p_upper']:.4g}; statistic = t of the {binding} test; "
                 f"{100 * (1 - 2 * alpha):g}% t-interval"
             ),
@@ -493,55 +605,101 @@ def _seed_rows(metric: str, a: np.ndarray, b: np.ndarray, margin: float, alpha: 
     ]
 
 
-def _bootstrap_row(
-    metric: str, y: np.ndarray, logits: dict[str, np.ndarray], n_boot: int, seed: int, alpha: float
-) -> dict:
-    result = paired_bootstrap(
-        y,
-        logits[MODEL_A],
-        logits[MODEL_B],
-        _seed_averaged(BOOTSTRAP_METRICS[metric]),
-        n_boot=n_boot,
-        seed=seed,
-        level=1.0 - alpha,
-    )
-    return _row(
-        metric,
-        "bootstrap",
-        estimate=result["difference"],
-        ci_low=result["difference_ci_low"],
-        ci_high=result["difference_ci_high"],
-        n=result["n"],
-        note=(
-            f"paired percentile bootstrap over {result['n']} test sequences of B - A of the seed-averaged "
-            f"{metric} (per-seed metric, then mean over {logits[MODEL_A].shape[1]} seeds); "
-            f"{100 * (1 - alpha):g}% interval; n_boot={result['n_boot']}, skipped={result['n_skipped']}"
-        ),
-    )
+def _bootstrap_rows(
+    metric: str,
+    y: np.ndarray,
+    logits: dict[str, np.ndarray],
+    n_boot: int,
+    seed: int,
+    alpha: float,
+    margin: float,
+) -> list[dict]:
+    """Two-level bootstrap rows of B - A at ``1 - alpha`` and ``1 - 2 alpha``.
+
+    Rows ``bootstrap`` (superiority) and ``bootstrap_equivalence``; both from
+    the same resamples (the same ``seed``).
+    """
+    rows = []
+    for test, level in (("bootstrap", 1.0 - alpha), ("bootstrap_equivalence", 1.0 - 2.0 * alpha)):
+        result = two_level_bootstrap(
+            y,
+            logits[MODEL_A],
+            logits[MODEL_B],
+            BOOTSTRAP_METRICS[metric],
+            n_boot=n_boot,
+            seed=seed,
+            level=level,
+        )
+        low, high = result["difference_ci_low"], result["difference_ci_high"]
+        purpose = (
+            f"inside +-{margin:g}: {'yes' if -margin < low and high < margin else 'no'}"
+            if test == "bootstrap_equivalence"
+            else "read by the superiority rule"
+        )
+        rows.append(
+            _row(
+                metric,
+                test,
+                estimate=result["difference"],
+                ci_low=low,
+                ci_high=high,
+                margin=float(margin) if test == "bootstrap_equivalence" else nan,
+                n=result["n"],
+                note=(
+                    f"two-level percentile bootstrap of B - A of the seed-averaged {metric}: each resample "
+                    f"draws the {result['n_seeds']} seeds with replacement, then the {result['n']} test "
+                    f"sequences ({SEEDS_VARY}); {100 * level:g}% interval, {purpose}; "
+                    f"n_boot={result['n_boot']}, skipped={result['n_skipped']}"
+                ),
+            )
+        )
+    return rows
 
 
-def _mcnemar_row(y: np.ndarray, logits: dict[str, np.ndarray], first_seed: int) -> dict:
-    result = mcnemar_test(y, logits[MODEL_A][:, 0], logits[MODEL_B][:, 0])
-    return _row(
-        PRIMARY_METRIC,
-        "mcnemar",
-        statistic=result["statistic"],
-        p_value=result["p_value"],
-        estimate=result["accuracy_difference"],
-        n=result["n"],
-        note=(
-            f"seed {first_seed} (first seed) only; {result['method']}; "
-            f"b01 (only A correct)={result['b01']}, b10 (only B correct)={result['b10']}"
-        ),
-    )
+def _mcnemar_rows(y: np.ndarray, logits: dict[str, np.ndarray], seeds: list[int]) -> list[dict]:
+    """One McNemar row per seed: each compares one training run of A with one of B."""
+    rows = []
+    for j, s in enumerate(seeds):
+        result = mcnemar_test(y, logits[MODEL_A][:, j], logits[MODEL_B][:, j])
+        rows.append(
+            _row(
+                PRIMARY_METRIC,
+                "mcnemar",
+                seed=s,
+                statistic=result["statistic"],
+                p_value=result["p_value"],
+                estimate=result["accuracy_difference"],
+                n=result["n"],
+                note=(
+                    f"one run: seed {s} of each model only, over {result['n']} test sequences; "
+                    f"{result['method']}; b01 (only A correct)={result['b01']}, "
+                    f"b10 (only B correct)={result['b10']}; p_adjusted across seeds (and data sets)"
+                ),
+            )
+        )
+    return rows
 
 
-def _holm_within_tests(rows: list[dict], method: str = "holm") -> None:
-    """Fill ``p_adjusted``: ``method`` across all ``rows``, separately for each test; NaN stays NaN."""
-    for test in TESTS:
-        members = [r for r in rows if r["test"] == test]
-        if not members:
-            continue
+def adjust_families(rows: Sequence[dict], method: str = "holm") -> None:
+    """Fill every row's ``p_adjusted`` in place, one family per test and metric class.
+
+    A family is one test (``paired_t``, ``wilcoxon``, ``tost``, ``mcnemar``)
+    on either the primary metric (accuracy: the verdict's family; McNemar's
+    per-seed rows all belong to it) or the secondary metrics (AUROC and AUPRC
+    together), over every data set in ``rows``. NaN p-values stay NaN and do
+    not count; bootstrap rows have none.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows with ``metric``, ``test`` and ``p_value``.
+    method : str
+        A ``statsmodels`` ``multipletests`` method (``holm``, ``fdr_bh``).
+    """
+    families: dict[tuple[str, bool], list[dict]] = {}
+    for row in rows:
+        families.setdefault((row["test"], row["metric"] == PRIMARY_METRIC), []).append(row)
+    for members in families.values():
         adjusted = adjust_pvalues(np.array([r["p_value"] for r in members], dtype=np.float64), method)
         for row, p in zip(members, adjusted, strict=True):
             row["p_adjusted"] = float(p)
@@ -569,20 +727,22 @@ def compare_dataset(
     n_boot: int = 2000,
     seed: int = 0,
     alpha: float = 0.05,
+    primary_test: str = "paired_t",
+    n_datasets: int = 1,
 ) -> tuple[list[dict], str]:
     """Compare attention (A) with the joint pipeline (B) on one data set.
 
     For each metric of :data:`METRICS` (accuracy, auroc, auprc), on the
     per-seed test values: paired t, Wilcoxon and TOST within ``+-margin``
     (:func:`paired_seed_tests`, :func:`tost_paired`). For accuracy and auroc
-    also a paired bootstrap over the ``N`` test sequences of B - A of the
-    *seed-averaged metric*: each resample computes the metric of every seed's
-    logits on the resampled sequences and averages over seeds (the same
-    quantity as the mean of the per-seed values; logits are not averaged).
-    For accuracy also :func:`mcnemar_test` on the first (smallest) seed's
-    predictions only. p-values are Holm-adjusted across metrics separately for
-    each test (paired_t, wilcoxon, tost, mcnemar); bootstrap rows have no
-    p-value. Finally :func:`verdict`.
+    also the two-level bootstrap (:func:`gsattn.stats.two_level_bootstrap`:
+    seeds with replacement, then test sequences) of B - A of the
+    *seed-averaged metric*, at ``1 - alpha`` (row ``bootstrap``) and ``1 - 2
+    alpha`` (row ``bootstrap_equivalence``), from the same resamples. For
+    accuracy also :func:`mcnemar_test` of every seed's predictions, one row per
+    seed. p-values are adjusted with Holm by :func:`adjust_families` (within
+    this data set: accuracy alone, so its seed tests are unadjusted here;
+    AUROC and AUPRC together; McNemar across seeds). Finally :func:`verdict`.
 
     Parameters
     ----------
@@ -603,7 +763,14 @@ def compare_dataset(
     seed : int
         Seed of the bootstrap resampling (each bootstrapped metric uses it).
     alpha : float
-        Significance level; intervals are ``1 - alpha`` (TOST: ``1 - 2 alpha``).
+        Significance level; intervals are ``1 - alpha`` (TOST and
+        ``bootstrap_equivalence``: ``1 - 2 alpha``).
+    primary_test : str
+        The verdict's primary test, one of :data:`PRIMARY_TESTS`.
+    n_datasets : int
+        Data sets the declared verdicts will be adjusted across; with
+        ``primary_test`` and the seeds, checked by :func:`check_primary_reachable`
+        before anything is computed.
 
     Returns
     -------
@@ -614,17 +781,18 @@ def compare_dataset(
     """
     alpha = _check_alpha(alpha)
     seeds, table = _per_seed_table(per_seed)
+    check_primary_reachable(len(seeds), n_datasets, alpha, primary_test)
     y, logits = _logit_matrices(predictions, seeds)
     _check_accuracy_consistency(seeds, y, logits, table)
     rows: list[dict] = []
     for metric in METRICS:
         rows += _seed_rows(metric, table[metric][MODEL_A], table[metric][MODEL_B], margin, alpha)
         if metric in BOOTSTRAP_METRICS:
-            rows.append(_bootstrap_row(metric, y, logits, n_boot, seed, alpha))
+            rows += _bootstrap_rows(metric, y, logits, n_boot, seed, alpha, margin)
         if metric == PRIMARY_METRIC:
-            rows.append(_mcnemar_row(y, logits, seeds[0]))
-    _holm_within_tests(rows)
-    outcome = verdict(rows, alpha=alpha)
+            rows += _mcnemar_rows(y, logits, seeds)
+    adjust_families(rows)
+    outcome = verdict(rows, alpha=alpha, primary_test=primary_test)
     log.info("comparison over %d seeds and %d test sequences: %s", len(seeds), y.size, outcome)
     return rows, outcome
 
@@ -634,7 +802,7 @@ ADJUSTMENTS = ("holm", "fdr_bh")
 
 
 def adjust_across_datasets(rows: Sequence[Mapping], method: str = "holm") -> list[dict]:
-    """Re-adjust the p-values of several data sets' comparisons as one family per test.
+    """Re-adjust the p-values of several data sets' comparisons, the families of :func:`adjust_families`.
 
     Parameters
     ----------
@@ -649,8 +817,9 @@ def adjust_across_datasets(rows: Sequence[Mapping], method: str = "holm") -> lis
     list of dict
         Copies of ``rows``; the within-data-set adjustment moves to
         ``p_adjusted_within_dataset`` and ``p_adjusted`` becomes ``method``
-        across every (data set, metric) pair of the same test. With one data
-        set the two columns are equal.
+        across data sets: for each test, the accuracy rows of every data set
+        form one family (the verdict's), the AUROC and AUPRC rows another.
+        With one data set the two columns are equal (Holm).
     """
     if method not in ADJUSTMENTS:
         raise ValueError(f"method must be one of {ADJUSTMENTS}, got {method!r}")
@@ -661,12 +830,21 @@ def adjust_across_datasets(rows: Sequence[Mapping], method: str = "holm") -> lis
         copy = dict(row)
         copy["p_adjusted_within_dataset"] = copy.get("p_adjusted", nan)
         out.append(copy)
-    _holm_within_tests(out, method)
+    adjust_families(out, method)
     return out
 
 
-def declare_verdicts(rows: Sequence[Mapping], alpha: float = 0.05, method: str = "holm") -> tuple[list, dict]:
+def _n_seeds(rows: Sequence[Mapping]) -> int:
+    return int(_accuracy_row(rows, "paired_t")["n"])
+
+
+def declare_verdicts(
+    rows: Sequence[Mapping], alpha: float = 0.05, method: str = "holm", primary_test: str = "paired_t"
+) -> tuple[list, dict]:
     """Adjust across data sets (:func:`adjust_across_datasets`), then :func:`verdict` per data set.
+
+    :func:`check_primary_reachable` first refuses a ``primary_test`` that
+    cannot reach ``alpha`` with a data set's seeds and the number of data sets.
 
     Returns
     -------
@@ -677,9 +855,12 @@ def declare_verdicts(rows: Sequence[Mapping], alpha: float = 0.05, method: str =
     """
     adjusted = adjust_across_datasets(rows, method)
     names = list(dict.fromkeys(r["dataset"] for r in adjusted))
-    verdicts = {name: verdict([r for r in adjusted if r["dataset"] == name], alpha) for name in names}
+    by_name = {name: [r for r in adjusted if r["dataset"] == name] for name in names}
+    for n_seeds in sorted({_n_seeds(found) for found in by_name.values()}):
+        check_primary_reachable(n_seeds, len(names), alpha, primary_test)
+    verdicts = {name: verdict(by_name[name], alpha, primary_test) for name in names}
     for name, outcome in verdicts.items():
-        log.info("%s: %s (%s across %d data sets)", name, outcome, method, len(names))
+        log.info("%s: %s (%s across %d data sets, %s)", name, outcome, method, len(names), primary_test)
     return adjusted, verdicts
 
 

@@ -74,6 +74,20 @@ COMPONENTS = (
     "classifier",
 )
 
+#: The teacher's attention block: the components between its stem (or embedding)
+#: and its classifier, i.e. what maps the per-position features to the pooled
+#: vector. The compute reduction "attention block only" compares these with
+#: :data:`SPARSE_BLOCK`; the whole-model reduction compares the totals.
+ATTENTION_BLOCK = (
+    "positional",
+    "qkv_projection",
+    "scores",
+    "softmax",
+    "weighted_sum",
+    "out_projection",
+    "pooling",
+)
+
 #: FLOPs per attention weight for a numerically stable softmax: max, subtract,
 #: exp (counted as one FLOP), sum, divide.
 SOFTMAX_FLOPS_PER_ELEMENT = 5
@@ -185,6 +199,19 @@ def attention_flops(config: ModelConfig, length: int, *, matmul_only: bool = Fal
     }
     flops["total"] = sum(flops.values())
     return flops
+
+
+def attention_block_flops(config: ModelConfig, length: int) -> int:
+    """FLOPs per sequence of the teacher's attention block (:data:`ATTENTION_BLOCK`).
+
+    Elementwise FLOPs included: positional add, QKV projection, scores,
+    softmax, weighted sum, out-projection and pooling; the embedding, the conv
+    stem and the classifier are left out. With ``n = L (+1 with CLS)``:
+    ``d·L + 8·n·d² + 4·n²·d + 5·n·d + 6·h·n² + pooling`` (1,114,216 for the default
+    ``attention`` variant at L = 100: d = 16, h = 4, CLS, n = 101).
+    """
+    flops = attention_flops(config, length)
+    return sum(flops[name] for name in ATTENTION_BLOCK)
 
 
 # ------------------------------------------------------------------------ counted
@@ -410,6 +437,12 @@ SPARSE_COMPONENTS = (
     "classifier",
 )
 
+#: What the student computes to replace the teacher's attention block
+#: (:data:`ATTENTION_BLOCK`): everything from its embedding to the pooled
+#: vector; the embedding lookup (0 FLOPs) and the frozen classifier, the same
+#: layer as the teacher's, are left out.
+SPARSE_BLOCK = tuple(name for name in SPARSE_COMPONENTS if name not in ("embedding", "classifier"))
+
 # Component -> submodule of SparseApproximator whose counted FLOPs it is compared with.
 _SPARSE_MODULE_OF = {
     "selector_context": "selector.context",
@@ -540,6 +573,17 @@ def sparse_flops(
     flops["total"] = sum(flops.values())
     flops["top_k_comparisons"] = top_k_comparisons(config, length)
     return flops
+
+
+def sparse_block_flops(config: SparseConfig, length: int, n_out: int = 1) -> int:
+    """FLOPs per sequence of the student's part that replaces the attention block (:data:`SPARSE_BLOCK`).
+
+    Elementwise FLOPs included (selector convolutions, ReLU, top-k's 0, MLP on
+    the ``k`` positions, softmax weights, weighted sum); the top-k comparisons
+    stay outside, as in :func:`sparse_flops`.
+    """
+    flops = sparse_flops(config, length, n_out=n_out)
+    return sum(flops[name] for name in SPARSE_BLOCK)
 
 
 def _n_out(model: nn.Module) -> int:
@@ -829,6 +873,12 @@ def profile_model(
         ),
         _row("flops_analytical_matmul", matmul["total"], per_seq, "attention_flops(matmul_only=True)"),
         _row(
+            "flops_analytical_attention_block",
+            attention_block_flops(config, length),
+            per_seq,
+            "attention_block_flops: positional add to pooling (no embedding, stem, classifier)",
+        ),
+        _row(
             "flops_counted",
             counted["total"] // batch_size,
             per_seq,
@@ -907,6 +957,12 @@ def profile_sparse(
             for name in SPARSE_COMPONENTS
         ),
         _row("flops_analytical_matmul", matmul["total"], per_seq, "sparse_flops(matmul_only=True)"),
+        _row(
+            "flops_analytical_attention_block",
+            sparse_block_flops(config, length, n_out=n_out),
+            per_seq,
+            "sparse_block_flops: selector to pooled vector (no embedding, no frozen classifier)",
+        ),
         _row(
             "top_k_comparisons",
             full["top_k_comparisons"],

@@ -7,7 +7,15 @@ parsed.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Mapping, Sequence
+
+SPLITS = ("train", "validation", "test")
+# Path components a name would share a folder with: results/phase1/<dataset>/summary/ beside
+# results/phase1/<dataset>/<variant>/, results/phase2/scaling/ beside results/phase2/<dataset>/.
+RESERVED_VARIANTS = ("summary",)
+RESERVED_DATASETS = ("scaling",)
 
 
 class ConfigError(ValueError):
@@ -18,6 +26,51 @@ def _check_split(name: str, split: dict) -> None:
     total = split["train"] + split["validation"] + split["test"]
     if not math.isclose(total, 1.0, abs_tol=1e-6):
         raise ConfigError(f"datasets.{name}.split: fractions sum to {total:g}, not 1")
+
+
+def stratified_counts(n: int, fractions: Sequence[float]) -> list[int]:
+    """Sizes of the train/validation/test parts of one class of ``n`` sequences,
+    rounded as :func:`gsattn.simulate.stratified_split` cuts them."""
+    cuts = [round(b * n) for b in itertools.accumulate(fractions)]
+    return [hi - lo for lo, hi in zip([0, *cuts[:-1]], cuts, strict=True)]
+
+
+IMPORT_FIX = "add sequences, or change the split fractions (or the labels' split column)"
+
+
+def split_problem(counts: Mapping[str, Sequence[int]], fix: str = IMPORT_FIX) -> str | None:
+    """What is wrong with a data set's class sizes per split, or ``None``.
+
+    Parameters
+    ----------
+    counts : mapping
+        ``split name -> (sequences of class 0, sequences of class 1)`` for
+        train, validation and test.
+    fix : str
+        How to fix a split that lacks a class (ends the message).
+
+    Returns
+    -------
+    str or None
+        A message with the numbers when a class is missing altogether (labels
+        all of one class) or any split lacks a class.
+    """
+    totals = [sum(counts[s][c] for s in SPLITS) for c in (0, 1)]
+    if not all(totals):
+        only = 0 if totals[0] else 1
+        return (
+            f"all {sum(totals)} labels are {only}: a classifier needs both classes; "
+            f"add sequences of class {1 - only}"
+        )
+    table = ", ".join(f"{s} {counts[s][0]}/{counts[s][1]}" for s in SPLITS)
+    for s in SPLITS:
+        for c in (0, 1):
+            if counts[s][c] == 0:
+                return (
+                    f"too few sequences to split: the {s} split gets no sequence of class {c} "
+                    f"(class 0/1 per split: {table}); every split needs both classes: {fix}"
+                )
+    return None
 
 
 def _check_synthetic(name: str, spec: dict) -> None:
@@ -41,6 +94,31 @@ def _check_synthetic(name: str, spec: dict) -> None:
         raise ConfigError(f"{where}.class_rule: max_gap {rule['max_gap']} < min_gap {rule['min_gap']}")
     if spec["background"]["model"] == "markov" and not spec["background"]["fasta"]:
         raise ConfigError(f"{where}.background: model 'markov' needs 'fasta'")
+    _check_synthetic_sizes(where, spec)
+
+
+def _check_synthetic_sizes(where: str, spec: dict) -> None:
+    """Both classes in every split, from ``n_sequences``, ``positive_fraction`` and
+    the split (before label noise, which the planting step checks again)."""
+    n = spec["n_sequences"]
+    n_pos = round(n * spec["positive_fraction"])
+    split = spec["split"]
+    fractions = (split["train"], split["validation"], split["test"])
+    per_class = [stratified_counts(n - n_pos, fractions), stratified_counts(n_pos, fractions)]
+    counts = {s: (per_class[0][i], per_class[1][i]) for i, s in enumerate(SPLITS)}
+    problem = split_problem(counts, "raise n_sequences, or change positive_fraction or the split")
+    if problem:
+        raise ConfigError(
+            f"{where}: {n} sequences, positive_fraction {spec['positive_fraction']:g}: {problem}"
+        )
+
+
+def _check_fasta(name: str, spec: dict) -> None:
+    if spec["decoy_motifs"] and not spec["sites"]:
+        raise ConfigError(
+            f"datasets.{name}.decoy_motifs: names motifs of a sites BED, but the data set has no 'sites'; "
+            "give 'sites' or remove decoy_motifs"
+        )
 
 
 def _check_phase1(phase1: dict) -> None:
@@ -48,6 +126,11 @@ def _check_phase1(phase1: dict) -> None:
         raise ConfigError(f"phase1.reference: {phase1['reference']!r} is not one of phase1.variants")
     for name, variant in phase1["variants"].items():
         where = f"phase1.variants.{name}"
+        if name in RESERVED_VARIANTS:
+            raise ConfigError(
+                f"{where}: {name!r} is reserved (results/phase1/<dataset>/{name}/ holds the Phase 1 "
+                "summary); rename the variant"
+            )
         if variant["d_model"] % variant["n_heads"]:
             raise ConfigError(
                 f"{where}: n_heads {variant['n_heads']} does not divide d_model {variant['d_model']}"
@@ -56,7 +139,40 @@ def _check_phase1(phase1: dict) -> None:
             raise ConfigError(f"{where}: stem_kernel must be odd, got {variant['stem_kernel']}")
 
 
+def _check_tasks(config: dict) -> None:
+    """Phases 2 and 3 train and compare binary classifiers of ``label`` only."""
+    task = config["phase1"]["training"]["task"]
+    if task != "binary":
+        raise ConfigError(
+            f"phase1.training.task: {task!r} is not supported: Phases 2 and 3 (train_sparse, "
+            "evaluate_sparse, train_pipeline, compare_models) always run and judge binary classifiers "
+            "of 'label'; use task: binary"
+        )
+    for phase in ("phase2", "phase3"):
+        task = config[phase]["training"]["task"]
+        if task != "binary":
+            raise ConfigError(
+                f"{phase}.training.task: {task!r} is not supported ({phase} trains binary classifiers "
+                "of 'label' only); remove the key or use task: binary"
+            )
+
+
+def fewest_permutations(alpha: float) -> int:
+    """Fewest null draws ``n`` whose smallest p-value ``1 / (n + 1)`` is below ``alpha``."""
+    n = max(math.floor(1 / alpha) - 1, 1)
+    while not 1 / (n + 1) < alpha:
+        n += 1
+    return n
+
+
 def _check_phase2(phase2: dict) -> None:
+    n_perm, alpha = phase2["n_permutations"], phase2["criteria"]["alpha"]
+    if not 1 / (n_perm + 1) < alpha:
+        raise ConfigError(
+            f"phase2.n_permutations: {n_perm} null draws give p >= 1/{n_perm + 1} = {1 / (n_perm + 1):.3g}, "
+            f"so the selection test can never be below phase2.criteria.alpha = {alpha:g}; "
+            f"use at least {fewest_permutations(alpha)} permutations"
+        )
     model = phase2["model"]
     if model["selector_kernel"] % 2 == 0:
         raise ConfigError(f"phase2.model.selector_kernel must be odd, got {model['selector_kernel']}")
@@ -78,10 +194,18 @@ def check_config(config: dict) -> None:
         The validated config, defaults filled in.
     """
     for name, spec in config["datasets"].items():
+        if name in RESERVED_DATASETS:
+            raise ConfigError(
+                f"datasets.{name}: {name!r} is reserved (results/phase2/{name}/ holds the scaling "
+                "benchmark); rename the data set"
+            )
         _check_split(name, spec["split"])
         if spec["type"] == "synthetic":
             _check_synthetic(name, spec)
+        else:
+            _check_fasta(name, spec)
     _check_phase1(config["phase1"])
+    _check_tasks(config)
     _check_phase2(config["phase2"])
     if config["phase3"]["pipeline"]["cnn_kernel"] % 2 == 0:
         raise ConfigError("phase3.pipeline.cnn_kernel must be odd")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gsattn.config import SPLITS, ConfigError, split_problem
 from gsattn.io import (
     FastaRecord,
     InputError,
@@ -73,6 +74,35 @@ def cross_check_ids(records: Sequence[FastaRecord], labels: LabelTable, fasta, l
     for rec in records:
         if rec.id not in labelled:
             raise InputError(fasta, rec.line, f"sequence {rec.id!r} has no label in {labels_path}")
+
+
+def class_split_counts(labels: Sequence[int], split: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``split name -> (sequences of class 0, of class 1)`` for train, validation and test."""
+    pairs = list(zip(split, labels, strict=True))
+    return {s: (pairs.count((s, 0)), pairs.count((s, 1))) for s in SPLITS}
+
+
+def check_classes_and_splits(labels: Sequence[int], split: Sequence[str], path) -> None:
+    """Raise :class:`InputError` (naming ``path``) for labels all of one class or a
+    split without both classes (training and the test metrics would be undefined)."""
+    problem = split_problem(class_split_counts([int(v) for v in labels], [str(v) for v in split]))
+    if problem:
+        raise InputError(path, None, problem)
+
+
+def check_decoy_motifs(decoy_motifs: Sequence[str], sites: Sequence[Site], sites_path) -> None:
+    """Every name in ``decoy_motifs`` must be a motif of the sites BED."""
+    if decoy_motifs and not sites_path:
+        raise ConfigError("decoy_motifs names motifs of a sites BED, but the data set has no 'sites'")
+    names = list(dict.fromkeys(s.motif for s in sites))
+    missing = [d for d in decoy_motifs if d not in names]
+    if missing:
+        raise InputError(
+            sites_path,
+            None,
+            f"decoy_motifs {missing} not found in this BED (its motifs: {names}); "
+            "fix the names in the config's decoy_motifs",
+        )
 
 
 def crop_offset(seq_len: int, length: int, crop: str) -> int:
@@ -118,6 +148,7 @@ def import_fasta_dataset(
     cross_check_ids(records, labels, fasta, labels_path)
     sites = read_bed(sites_path) if sites_path else []
     check_sites_in_range(sites, {r.id: len(r.sequence) for r in records}, sites_path)
+    check_decoy_motifs(decoy_motifs, sites, sites_path)
     offsets = {r.id: crop_offset(len(r.sequence), length, crop) for r in records}
     cropped = [(r.id, r.sequence[offsets[r.id] : offsets[r.id] + length]) for r in records]
     n_cropped = sum(1 for r in records if len(r.sequence) > length)
@@ -130,6 +161,7 @@ def import_fasta_dataset(
     else:
         rng = np.random.default_rng(seed)
         split = stratified_split(np.array(labels.labels), split_fractions, rng).tolist()
+    check_classes_and_splits(labels.labels, split, labels_path)
     return ImportedDataset(cropped, labels, split, sites, known_motif_rows(sites, decoy_motifs))
 
 
@@ -180,6 +212,7 @@ def encode_dataset(
     cross_check_ids(records, labels, fasta, labels_path)
     if labels.split is None:
         raise InputError(labels_path, 1, "no 'split' column")
+    check_classes_and_splits(labels.labels, labels.split, labels_path)
     too_long = [r for r in records if len(r.sequence) > length]
     if too_long:
         raise InputError(fasta, too_long[0].line, f"sequence longer than length={length}")

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +59,64 @@ class Site:
     line: int = 0
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+_NOT_TEXT = {  # magic bytes of binary formats users hand in by mistake
+    re.compile(rb"PK\x03\x04"): "a ZIP archive (an Excel .xlsx workbook?); save or extract it as plain text",
+    re.compile(rb"BZh[1-9]1AY&SY"): "bzip2-compressed; decompress it (bunzip2) or recompress it with gzip",
+    re.compile(rb"\xfd7zXZ\x00"): "xz-compressed; decompress it (unxz) or recompress it with gzip",
+}
+
+
+def _sniff(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(10)
+
+
 def _open_text(path: str | os.PathLike) -> io.TextIOBase:
+    """Open a text file, gzip-compressed or not (told by its magic bytes, not its name).
+
+    UTF-8 is read with a byte-order mark (as Excel writes it) removed; bytes that are
+    not UTF-8 become U+FFFD, which the readers then report as an unexpected character.
+    A gzip file is decompressed whole first, so that a truncated or corrupt one (its
+    CRC is checked at the end) is reported as such before any of it is parsed.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(path, None, "file does not exist")
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="ascii", errors="replace")
-    return open(path, encoding="ascii", errors="replace")
+    if path.is_dir():
+        raise InputError(path, None, "is a folder, not a file")
+    magic = _sniff(path)
+    if magic.startswith(GZIP_MAGIC):
+        return io.StringIO(_gunzip(path).decode("utf-8-sig", errors="replace"), newline=None)
+    for pattern, what in _NOT_TEXT.items():
+        if pattern.match(magic):
+            raise InputError(path, None, f"is not a text file: it is {what}")
+    if path.suffix == ".gz" and magic:
+        raise InputError(
+            path,
+            None,
+            "is named .gz but is not gzip-compressed (it does not start with the gzip bytes 1f 8b); "
+            "rename it without .gz if it is plain text, or compress it with gzip",
+        )
+    return open(path, encoding="utf-8-sig", errors="replace")
+
+
+def _gunzip(path: Path) -> bytes:
+    """The decompressed bytes of a gzip file; :class:`InputError` if it is truncated or corrupt."""
+    try:
+        with gzip.open(path, "rb") as handle:
+            return handle.read()
+    except EOFError:
+        raise InputError(
+            path,
+            None,
+            "the gzip data ends early (the file is truncated, e.g. by an interrupted download or copy); "
+            "copy or compress the file again",
+        ) from None
+    except (OSError, zlib.error) as err:
+        raise InputError(
+            path, None, f"the gzip data is corrupt ({err}); copy or compress the file again"
+        ) from None
 
 
 def _bad_letter_message(seq: str) -> str:
@@ -98,8 +150,8 @@ def read_fasta(path: str | os.PathLike) -> list[FastaRecord]:
             raise InputError(path, current[1], f"record {current[0]!r} has no sequence")
         records.append(FastaRecord(current[0], "".join(chunks), current[1]))
 
-    with _open_text(path) as handle:
-        for lineno, raw in enumerate(handle, start=1):
+    with _open_text(path) as lines:
+        for lineno, raw in enumerate(lines, start=1):
             line = raw.rstrip("\r\n").strip()
             if line.startswith(">"):
                 flush()
@@ -145,8 +197,8 @@ class LabelTable:
 
 
 def _read_tsv_rows(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    with _open_text(path) as handle:
-        rows = [(i, r) for i, r in enumerate(csv.reader(handle, delimiter="\t"), start=1)]
+    with _open_text(path) as lines:
+        rows = [(i, r) for i, r in enumerate(csv.reader(lines, delimiter="\t"), start=1)]
     rows = [(i, [c.strip() for c in r]) for i, r in rows if r and any(c.strip() for c in r)]
     if not rows:
         raise InputError(path, None, "file is empty")
@@ -243,15 +295,27 @@ def read_bed(path: str | os.PathLike) -> list[Site]:
     ------
     InputError
         On fewer than 6 columns, non-integer or negative coordinates, ``end <=
-        start``, a non-numeric score, or a strand other than ``+``, ``-`` or ``.``.
+        start``, a non-numeric score, a strand other than ``+``, ``-`` or ``.``,
+        or a site listed twice (same sequence, interval, motif and strand).
     """
     sites: list[Site] = []
-    with _open_text(path) as handle:
-        for lineno, raw in enumerate(handle, start=1):
+    seen: dict[tuple, int] = {}
+    with _open_text(path) as lines:
+        for lineno, raw in enumerate(lines, start=1):
             line = raw.rstrip("\r\n")
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
-            sites.append(_parse_bed_line(path, lineno, line.split("\t")))
+            site = _parse_bed_line(path, lineno, line.split("\t"))
+            key = (site.seq_id, site.start, site.end, site.motif, site.strand)
+            if key in seen:
+                raise InputError(
+                    path,
+                    lineno,
+                    f"duplicate site: {site.motif!r} at [{site.start}, {site.end}) {site.strand} on "
+                    f"{site.seq_id!r} is already on line {seen[key]}; delete one of the two lines",
+                )
+            seen[key] = lineno
+            sites.append(site)
     return sites
 
 
@@ -335,8 +399,8 @@ def save_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
 
 def read_table(path: str | os.PathLike) -> list[dict]:
     """Read a TSV written by :func:`write_table` (numbers parsed, ``NA`` → NaN)."""
-    with _open_text(path) as handle:
-        return [{k: _parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle, delimiter="\t")]
+    with _open_text(path) as lines:
+        return [{k: _parse_cell(v) for k, v in row.items()} for row in csv.DictReader(lines, delimiter="\t")]
 
 
 def _parse_cell(text: str):

@@ -8,7 +8,12 @@ import os
 import sys
 from collections.abc import Iterator
 
+from gsattn.config import ConfigError
+from gsattn.io import InputError
+
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Errors that are the user's to fix (a bad input file, a bad config): shown as one line.
+USER_ERRORS = (InputError, ConfigError)
 
 
 def log_to_file(path: str | os.PathLike | None, level: int = logging.INFO) -> None:
@@ -43,12 +48,20 @@ def log_to_file(path: str | os.PathLike | None, level: int = logging.INFO) -> No
 def rule_logging(path: str | os.PathLike | None, name: str) -> Iterator[logging.Logger]:
     """Set up :func:`log_to_file` for a rule script and log any failure (then re-raise).
 
-    Use as ``with rule_logging(snakemake.log[0], "rule_name"): run(...)``.
+    An :class:`~gsattn.io.InputError` or :class:`~gsattn.config.ConfigError` is
+    shown on the console as one line (file, line, what is wrong, how to fix it);
+    its traceback goes to the log only. Any other exception is logged with its
+    traceback on both. Use as ``with rule_logging(snakemake.log[0], "rule_name"): run(...)``.
     """
     log_to_file(path)
     logger = logging.getLogger(name)
     try:
         yield logger
+    except USER_ERRORS as err:
+        # One line for the console and the log; the re-raised error's traceback is
+        # printed to stderr, which log_to_file points at the log.
+        logger.error("%s%s", err, f" (traceback in {path})" if path else "")
+        raise
     except Exception:
         logger.exception("%s failed", name)
         raise

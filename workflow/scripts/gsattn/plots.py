@@ -145,3 +145,36 @@ def forest_figure(rows: Sequence[dict], path: str, label: str = "joint pipeline 
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
+
+
+def learning_curve_figure(rows: Sequence[dict], threshold: float, path: str) -> None:
+    """Test accuracy (mean ± SD over seeds) against data set size, with the PWM-oracle ceiling.
+
+    ``rows`` have ``n_sequences``, ``mean``, ``sd`` and ``oracle_accuracy``.
+    """
+    rows = sorted(rows, key=lambda r: r["n_sequences"])
+    sizes = [r["n_sequences"] for r in rows]
+    fig, ax = plt.subplots(figsize=(5.0, 3.4))
+    ax.errorbar(
+        sizes,
+        [r["mean"] for r in rows],
+        yerr=[r["sd"] for r in rows],
+        fmt="o-",
+        capsize=3,
+        label="attention model (mean ± SD over seeds)",
+    )
+    ax.plot(
+        sizes,
+        [r["oracle_accuracy"] for r in rows],
+        "s--",
+        color="tab:grey",
+        label="PWM-scan OR rule (knows the matrices)",
+    )
+    ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"design target {threshold:g}")
+    ax.set_xscale("log")
+    ax.set_xlabel("sequences in the data set (70 % train)")
+    ax.set_ylabel("test accuracy")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, format="png")
+    plt.close(fig)

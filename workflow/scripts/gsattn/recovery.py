@@ -11,7 +11,12 @@ site of the motifs under study (a *positive*) or in true background (no site of
 any motif). Positions in sites of other motifs (e.g. decoys when recovering the
 predictive motifs) are left out, so a model is neither rewarded nor punished
 for attending to them. :func:`topk_hits` is the exception: it ranks every valid
-position, as a reader of the top-k positions would.
+position, as a reader of the top-k positions would. Its chance rate keeps the
+positional profile of the top positions: a sequence read with the top-k
+positions of another sequence of the same length (:func:`positional_chance`),
+not with uniformly drawn positions (sites cannot cross the ends, and a score
+that prefers the centre meets centred sites more often than uniform positions
+would).
 
 Per-sequence metrics are NaN where undefined; :func:`summarize_recovery` turns
 them into long-format rows (mean, spread, confidence interval, chance level
@@ -45,8 +50,12 @@ ROW_KEYS = (
     "ci_high",
     "chance",
     "p_value",
+    "chance_uniform",
+    "p_value_uniform",
 )
 CI_LEVEL = 0.95
+NULLS = ("positional", "uniform")
+_GATHER_BUDGET = 1 << 24  # booleans gathered per block of the positional chance
 
 
 # --------------------------------------------------------------------------- validation
@@ -141,6 +150,25 @@ def valid_positions(lengths: np.ndarray, length: int) -> np.ndarray:
     if (lengths < 0).any() or (lengths > length).any():
         raise ValueError(f"lengths must lie in [0, {length}]")
     return np.arange(length)[None, :] < lengths[:, None]
+
+
+def length_groups(lengths: np.ndarray) -> list[np.ndarray]:
+    """Indices of the sequences of each distinct length (or other integer key), smallest first.
+
+    Parameters
+    ----------
+    lengths : numpy.ndarray
+        ``(N,)`` integer lengths, ``N >= 1``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ascending index array per distinct length; together a partition
+        of ``range(N)``.
+    """
+    _, inverse = np.unique(np.asarray(lengths), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(inverse))[:-1])
 
 
 # --------------------------------------------------------------------------- position sets
@@ -327,8 +355,74 @@ def dilate(mask: np.ndarray, tolerance: int) -> np.ndarray:
     return (cumulative[:, hi] - cumulative[:, lo]) > 0
 
 
+def _top_positions(scores: np.ndarray, valid: np.ndarray, k: int) -> np.ndarray:
+    """``(N, k)`` the k top-scoring valid positions per row (ties to the earlier position), with
+    ``L`` (one past the last column) where a row has fewer than ``k`` valid positions."""
+    order = np.argsort(np.where(valid, -scores, np.inf), axis=1, kind="stable")[:, :k]
+    taken = np.arange(order.shape[1])[None, :] < valid.sum(axis=1)[:, None]
+    return np.where(taken, order, valid.shape[1])
+
+
+def _hits_of(target: np.ndarray, top: np.ndarray, rows: np.ndarray, donors: np.ndarray) -> np.ndarray:
+    """``(len(rows), len(donors))`` bool: whether donor ``j``'s top positions hit row ``i``'s targets."""
+    padded = np.concatenate([target[rows], np.zeros((rows.size, 1), dtype=bool)], axis=1)
+    return padded[np.arange(rows.size)[:, None, None], top[donors][None, :, :]].any(axis=2)
+
+
+def _equal_rows(valid: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
+    """``rows`` grouped by identical valid masks (by length when, as usual, they are prefixes)."""
+    mask = valid[rows]
+    n_valid = mask.sum(axis=1)
+    if (mask == (np.arange(mask.shape[1])[None, :] < n_valid[:, None])).all():
+        keys = n_valid
+    else:
+        keys = np.unique(mask, axis=0, return_inverse=True)[1].ravel()
+    return [rows[group] for group in length_groups(keys)]
+
+
+def positional_chance(target: np.ndarray, top: np.ndarray, valid: np.ndarray, used: np.ndarray) -> np.ndarray:
+    """Chance of a top-k hit when a sequence is read with another sequence's top positions.
+
+    For each used row ``i``: the share of the used rows ``j`` with the same
+    valid positions (``i`` included) whose top positions hit ``i``'s targets.
+    This keeps the positional profile of the top positions (a score that
+    prefers the centre, or avoids the ends, is compared with itself, not with
+    uniform positions); ``O(n_group**2 k)`` per group of equal valid rows.
+
+    Parameters
+    ----------
+    target : numpy.ndarray
+        ``(N, L)`` bool, positions that count as a hit.
+    top : numpy.ndarray
+        ``(N, k)`` top positions per row, ``L`` for an empty slot.
+    valid : numpy.ndarray
+        ``(N, L)`` bool, unpadded positions.
+    used : numpy.ndarray
+        ``(N,)`` bool, the rows scored (those with a positive).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N,)`` float64 in ``[0, 1]``, NaN for unused rows.
+    """
+    chance = np.full(target.shape[0], np.nan)
+    rows = np.flatnonzero(used)
+    if rows.size == 0:
+        return chance
+    for members in _equal_rows(valid, rows):
+        size = max(1, _GATHER_BUDGET // (members.size * top.shape[1]))
+        for block in np.array_split(members, -(-members.size // size)):
+            chance[block] = _hits_of(target, top, block, members).mean(axis=1)
+    return chance
+
+
 def topk_hits(
-    scores: np.ndarray, positive: np.ndarray, valid: np.ndarray, k: int, tolerance: int = 0
+    scores: np.ndarray,
+    positive: np.ndarray,
+    valid: np.ndarray,
+    k: int,
+    tolerance: int = 0,
+    null: str = "positional",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whether any of the k top-scoring valid positions is (near) a positive.
 
@@ -348,15 +442,44 @@ def topk_hits(
     tolerance : int
         A top position counts as a hit when it lies within ``tolerance``
         positions of a positive.
+    null : str
+        Chance model, one of :data:`NULLS`: ``positional`` (default) reads a
+        sequence with the top-k positions of another sequence with a positive
+        and the same valid positions (:func:`positional_chance`); ``uniform``
+        draws ``k`` distinct valid positions uniformly at random,
+        ``1 - C(n - m, k) / C(n, k)`` with ``n`` valid positions of which ``m``
+        are hits.
 
     Returns
     -------
     hits : numpy.ndarray
         ``(N,)`` bool; False for rows without positives.
     chance : numpy.ndarray
-        ``(N,)`` float64 probability of a hit for ``k`` distinct valid positions
-        drawn uniformly at random, ``1 - C(n - m, k) / C(n, k)`` with ``n``
-        valid positions of which ``m`` are hits; NaN for rows without positives.
+        ``(N,)`` float64 probability of a hit under ``null``; NaN for rows
+        without positives.
+    """
+    if null not in NULLS:
+        raise ValueError(f"null must be one of {NULLS}, got {null!r}")
+    hits, chances = topk_chances(scores, positive, valid, k, tolerance, (null,))
+    return hits, chances[null]
+
+
+def topk_chances(
+    scores: np.ndarray,
+    positive: np.ndarray,
+    valid: np.ndarray,
+    k: int,
+    tolerance: int = 0,
+    nulls: Sequence[str] = NULLS,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`topk_hits` with the chance rates of several nulls from one ranking.
+
+    Returns
+    -------
+    hits : numpy.ndarray
+        ``(N,)`` bool.
+    chances : dict
+        ``null -> (N,)`` float64 chance rates, NaN for rows without positives.
     """
     valid = check_mask("valid", valid)
     positive = check_mask("positive", positive, valid.shape)
@@ -366,24 +489,27 @@ def topk_hits(
         raise ValueError(f"k must be a positive integer, got {k}")
     if int(tolerance) != tolerance or tolerance < 0:
         raise ValueError(f"tolerance must be a non-negative integer, got {tolerance}")
+    if set(nulls) - set(NULLS):
+        raise ValueError(f"nulls must be among {NULLS}, got {tuple(nulls)}")
     k, tolerance = int(k), int(tolerance)
     scores = _check_scores(scores, valid.shape, valid)
 
     target = dilate(positive, tolerance) & valid
-    n_valid = valid.sum(axis=1)
-    k_eff = np.minimum(k, n_valid)
-    order = np.argsort(np.where(valid, -scores, np.inf), axis=1, kind="stable")[:, :k]
-    taken = np.arange(order.shape[1])[None, :] < k_eff[:, None]
-    hit_at = np.take_along_axis(target, order, axis=1) & taken
+    top = _top_positions(scores, valid, k)
     has_pos = positive.any(axis=1)
-    hits = hit_at.any(axis=1) & has_pos
-
-    n_target = target.sum(axis=1)
-    chance = np.full(valid.shape[0], np.nan)
-    rows = np.flatnonzero(has_pos)
-    # P(at least one of k draws without replacement lands on one of m targets)
-    chance[rows] = stats.hypergeom.sf(0, n_valid[rows], n_target[rows], k_eff[rows])
-    return hits, chance
+    padded = np.concatenate([target, np.zeros((target.shape[0], 1), dtype=bool)], axis=1)
+    hits = np.take_along_axis(padded, top, axis=1).any(axis=1) & has_pos
+    chances = {}
+    if "positional" in nulls:
+        chances["positional"] = positional_chance(target, top, valid, has_pos)
+    if "uniform" in nulls:
+        chance = np.full(valid.shape[0], np.nan)
+        rows = np.flatnonzero(has_pos)
+        n_valid = valid.sum(axis=1)[rows]
+        # P(at least one of k draws without replacement lands on one of m targets)
+        chance[rows] = stats.hypergeom.sf(0, n_valid, target[rows].sum(axis=1), np.minimum(k, n_valid))
+        chances["uniform"] = chance
+    return hits, chances
 
 
 # --------------------------------------------------------------------------- hit-rate test
@@ -528,7 +654,10 @@ def _motif_metrics(
     auroc, auprc = per_sequence_auc(scores, positive, scored)
     with np.errstate(invalid="ignore", divide="ignore"):
         prevalence = positive.sum(axis=1) / scored.sum(axis=1)
-    top = {k: topk_hits(scores, positive, valid, k, tolerance) for k in k_values}
+    top = {}
+    for k in k_values:
+        hits, chances = topk_chances(scores, positive, valid, k, tolerance)
+        top[k] = (hits, chances["positional"], chances["uniform"])
     return {
         "has_pos": positive.any(axis=1),
         "auroc": auroc,
@@ -545,20 +674,30 @@ def _rows_for_subset(metrics: dict, select: np.ndarray, key: dict) -> list[dict]
     defined = select & np.isfinite(metrics["auprc"])
     prevalence = float(np.mean(metrics["prevalence"][defined])) if defined.any() else np.nan
     entries = [
-        ("auroc", mean_ci(auroc), 0.5, wilcoxon_greater(auroc - 0.5)),
-        ("auprc", mean_ci(metrics["auprc"][select]), prevalence, np.nan),
-        ("enrichment", mean_ci(metrics["enrichment"][select]), 1.0, np.nan),
+        ("auroc", mean_ci(auroc), (0.5, wilcoxon_greater(auroc - 0.5)), (np.nan, np.nan)),
+        ("auprc", mean_ci(metrics["auprc"][select]), (prevalence, np.nan), (np.nan, np.nan)),
+        ("enrichment", mean_ci(metrics["enrichment"][select]), (1.0, np.nan), (np.nan, np.nan)),
     ]
-    for k, (hits, chance) in metrics["top"].items():
+    for k, (hits, chance, chance_uniform) in metrics["top"].items():
         used = select & ~np.isnan(chance)
-        test = hit_rate_test(hits[used], chance[used])
-        expected = test["expected"] / test["n"] if test["n"] else np.nan
-        entries.append((f"top{k}", proportion_ci(hits[used]), expected, test["p_value"]))
+        tests = [hit_rate_test(hits[used], c[used]) for c in (chance, chance_uniform)]
+        means = [(t["expected"] / t["n"] if t["n"] else np.nan, t["p_value"]) for t in tests]
+        entries.append((f"top{k}", proportion_ci(hits[used]), *means))
     rows = []
-    for metric, summary, chance, p_value in entries:
+    for metric, summary, (chance, p_value), (chance_uniform, p_uniform) in entries:
         if summary["n"] == 0:
             continue
-        rows.append({**key, "metric": metric, **summary, "chance": float(chance), "p_value": float(p_value)})
+        rows.append(
+            {
+                **key,
+                "metric": metric,
+                **summary,
+                "chance": float(chance),
+                "p_value": float(p_value),
+                "chance_uniform": float(chance_uniform),
+                "p_value_uniform": float(p_uniform),
+            }
+        )
     return rows
 
 
@@ -589,8 +728,12 @@ def summarize_recovery(
         mean per-sequence enrichment, t CI, chance 1, no p-value.
     ``top{k}``
         hit rate of the k best positions (within ``tolerance``), Clopper-Pearson
-        CI, chance = mean per-sequence chance rate, exact Poisson-binomial
-        p-value (:func:`hit_rate_test`).
+        CI, chance = mean per-sequence positional chance rate (the top-k
+        positions of another sequence of the same length with a positive,
+        :func:`positional_chance`), Poisson-binomial p-value on those rates
+        (:func:`hit_rate_test`); ``chance_uniform`` and ``p_value_uniform``
+        are the same under uniformly drawn positions (NaN for the other
+        metrics).
 
     Sequences without positives for a set are skipped (``n`` counts the rest);
     rows with ``n == 0`` are left out. The caller adds model, seed or head

@@ -28,6 +28,12 @@ and ``repeats``, so that large ``L`` costs a few passes and small ``L`` gets ``r
 
 A method is skipped at a length where :func:`estimate_peak_bytes` exceeds the memory
 budget; the row says so (``status = "skipped"``) and why.
+
+The whole models' rows also carry closed-form FLOPs per sequence (:func:`closed_form_flops`,
+skipped or not): ``flops`` of the whole forward pass and ``flops_attention_block`` of the
+attention block only (:data:`gsattn.compute.ATTENTION_BLOCK` for the Phase 1 model,
+:data:`gsattn.compute.SPARSE_BLOCK` for the sparse one); :func:`speedups` turns them into
+the two compute reductions ``1 − sparse / Phase 1`` at every length.
 """
 
 from __future__ import annotations
@@ -41,7 +47,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gsattn.compute import dispatched_ops, example_tokens, peak_memory_bytes, throughput
+from gsattn.compute import (
+    attention_block_flops,
+    attention_flops,
+    dispatched_ops,
+    example_tokens,
+    peak_memory_bytes,
+    sparse_block_flops,
+    sparse_flops,
+    throughput,
+)
 from gsattn.models import AttentionClassifier, ModelConfig
 from gsattn.sparse import SparseApproximator, SparseConfig
 
@@ -73,6 +88,8 @@ COLUMNS = (
     "repeats",
     "status",
     "estimated_bytes",
+    "flops",
+    "flops_attention_block",
     "note",
 )
 
@@ -218,6 +235,38 @@ def estimate_peak_bytes(
     raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
+def closed_form_flops(
+    method: str,
+    length: int,
+    *,
+    rho: float | None = None,
+    d_model: int = 16,
+    n_heads: int = 4,
+    sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
+) -> tuple[int | float, int | float]:
+    """Closed-form FLOPs per sequence of a whole model: (whole forward pass, attention block).
+
+    ``phase1_model``: :func:`gsattn.compute.attention_flops` total and
+    :func:`~gsattn.compute.attention_block_flops`; ``sparse``:
+    :func:`~gsattn.compute.sparse_flops` total and
+    :func:`~gsattn.compute.sparse_block_flops`; NaN for the bare attention
+    layers (``mha*``, ``sdpa``), which are not whole models. Exact integers otherwise (so
+    that the TSV keeps every digit).
+    """
+    if method == "phase1_model":
+        config = phase1_config(length, d_model, n_heads, phase1_model)
+        return int(attention_flops(config, length)["total"]), int(attention_block_flops(config, length))
+    if method == "sparse":
+        if rho is None:
+            raise ValueError("the sparse method needs rho")
+        config = SparseConfig(rho=rho, d_model=d_model, max_len=length, **(sparse_model or {}))
+        return int(sparse_flops(config, length)["total"]), int(sparse_block_flops(config, length))
+    if method in METHODS:
+        return math.nan, math.nan
+    raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
+
+
 def _kernels(module: nn.Module, inputs: torch.Tensor) -> str:
     """The attention / convolution / top-k ATen ops one pass dispatches."""
     keep = {"aten.bmm", "aten.baddbmm", "aten.convolution", "aten.topk", "aten.addmm"}
@@ -305,7 +354,8 @@ def benchmark(
     list[dict]
         One row per method, rho and length with the keys of :data:`COLUMNS`; ``rho`` is
         NaN except for ``sparse``; ``median_s``, ``iqr_s``, ``peak_bytes`` are NaN and
-        ``repeats`` 0 for skipped rows.
+        ``repeats`` 0 for skipped rows; ``flops`` and ``flops_attention_block``
+        (:func:`closed_form_flops`) are set for the whole models, skipped or not.
     """
     lengths = sorted({int(length) for length in lengths})
     if not lengths or lengths[0] < 1:
@@ -323,6 +373,15 @@ def benchmark(
                 sparse_model=sparse_model,
                 phase1_model=phase1_model,
             )
+            flops, block = closed_form_flops(
+                method,
+                length,
+                rho=rho,
+                d_model=d_model,
+                n_heads=n_heads,
+                sparse_model=sparse_model,
+                phase1_model=phase1_model,
+            )
             row = {
                 "method": method,
                 "rho": math.nan if rho is None else rho,
@@ -333,6 +392,8 @@ def benchmark(
                 "repeats": 0,
                 "status": "skipped",
                 "estimated_bytes": estimate,
+                "flops": flops,
+                "flops_attention_block": block,
                 "note": "",
             }
             if estimate > memory_budget_bytes:
@@ -389,7 +450,11 @@ def speedups(rows: Sequence[dict], references: Sequence[str] = REFERENCES) -> li
         One row per sparse rho and length (wide): ``rho``, ``length``, ``sparse_s``,
         ``sparse_peak_bytes``, then ``speedup_vs_<ref>`` (reference median time /
         sparse median time) for each reference, then ``memory_ratio_vs_<ref>``
-        (reference peak / sparse peak); NaN where either side was skipped.
+        (reference peak / sparse peak); NaN where either side was skipped; then
+        ``flops_reduction_vs_phase1_model`` (``1 − sparse / Phase 1`` closed-form
+        FLOPs of the whole forward passes) and
+        ``flops_reduction_attention_block_vs_phase1_model`` (the same for the
+        attention blocks), NaN where a row has no FLOPs.
     """
     by_key = {(row["method"], row["length"]): row for row in rows if row["method"] != "sparse"}
     out = []
@@ -409,8 +474,18 @@ def speedups(rows: Sequence[dict], references: Sequence[str] = REFERENCES) -> li
                     f"memory_ratio_vs_{ref}": _ratio(row.get("peak_bytes", math.nan), sparse["peak_bytes"])
                     for ref, row in found.items()
                 },
+                **_reductions(sparse, by_key.get(("phase1_model", sparse["length"]), {})),
             }
         )
+    return out
+
+
+def _reductions(sparse: dict, phase1: dict) -> dict[str, float]:
+    """``1 − sparse / Phase 1`` FLOPs, whole model and attention block (NaN where missing)."""
+    out = {}
+    for suffix, key in (("", "flops"), ("_attention_block", "flops_attention_block")):
+        ratio = _ratio(sparse.get(key, math.nan), phase1.get(key, math.nan))
+        out[f"flops_reduction{suffix}_vs_phase1_model"] = 1.0 - ratio
     return out
 
 

@@ -10,14 +10,20 @@ Metrics: :func:`precision` (fraction of the selected positions that are
 positives) and :func:`enrichment` (precision over the positives' share of the
 valid positions; 1 is chance), per sequence and pooled over sequences.
 
-Test: the statistic is the number of selected positions on positives, summed
-over the sequences that hold at least one positive. The default null
-(:func:`shift_null_pvalue`, ``method="shift"``) rotates each sequence's whole
-selection by an independent uniformly random offset within its valid part,
-which keeps the selection's contiguity (a selector keeps runs of neighbouring
-positions, and motif sites are runs too, so a null of scattered positions
-would be anti-conservative). ``method="permutation"`` draws the same number of
-positions uniformly without replacement instead. Callers apply BH across rows
+Test (:func:`selection_pvalue`): the statistic is the number of selected
+positions on positives, summed over the sequences that hold at least one
+positive. The default null (``method="mask"``) permutes the whole selection
+masks of those sequences among the ones of the same length, so each sequence is
+scored with another sequence's selection. That keeps everything about the
+selection except its link to the sites: its size, its contiguity (selectors keep
+runs of neighbouring positions and sites are runs too) and its positional
+profile (site coverage is not flat along a sequence: sites cannot cross the
+ends, and centred planting or real promoters concentrate them). It is exact
+(``P(p <= a) <= a``) whenever the selection does not depend on where the sites
+are. ``method="shift"`` (rotate each selection by a uniform offset: keeps
+contiguity, not the profile) and ``method="permutation"`` (scattered uniform
+positions: keeps neither) are reported beside it for comparison; both call a
+selector that merely avoids the ends significant. Callers apply BH across rows
 (:func:`gsattn.stats.adjust_pvalues`).
 """
 
@@ -29,26 +35,38 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from gsattn.recovery import check_mask, check_motif_table, motif_targets, position_sets, valid_positions
+from gsattn.recovery import (
+    check_mask,
+    check_motif_table,
+    length_groups,
+    motif_targets,
+    position_sets,
+    valid_positions,
+)
 
 log = logging.getLogger(__name__)
 
-METHODS = ("shift", "permutation")
+METHODS = ("mask", "shift", "permutation")
 ROW_KEYS = (
     "group",
     "motif",
     "role",
     "n_sequences",
+    "n_exchangeable",
     "n_selected",
     "precision",
     "chance",
     "enrichment",
+    "enrichment_null",
     "observed",
     "expected",
+    "expected_null",
     "p_value",
+    "p_value_shift",
     "p_value_permutation",
 )
 _PERM_CHUNK = 256
+_GATHER_BUDGET = 1 << 24  # elements gathered per chunk of mask-null draws
 
 
 # --------------------------------------------------------------------------- validation
@@ -230,8 +248,9 @@ def pooled_enrichment(selected: np.ndarray, positive: np.ndarray, lengths: np.nd
 
     ``sum hits / sum (n selected * n positives / length)``, sums over the
     sequences with at least one positive (the others are left out, as in
-    :func:`enrichment` and :func:`shift_null_pvalue`). Each sequence's term in
-    the denominator is its expected hits under both nulls, so the chance level
+    :func:`enrichment` and :func:`selection_pvalue`). Each sequence's term in
+    the denominator is its expected hits under a uniformly placed selection
+    (and the shift and permutation nulls), so the chance level
     is exactly 1 even when ``k`` does not scale with the length (a plain ratio
     of pooled precision to pooled positive share is not).
 
@@ -262,6 +281,86 @@ def _expected_hits(selected: np.ndarray, positive: np.ndarray, valid: np.ndarray
 
 
 # --------------------------------------------------------------------------- null distributions
+def mask_permutations(
+    groups: Sequence[np.ndarray], n_sequences: int, n_draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Donor of each sequence's selection mask in each null draw.
+
+    Within every group an independent uniformly random permutation per draw;
+    a sequence alone in its group keeps its own mask.
+
+    Parameters
+    ----------
+    groups : sequence of numpy.ndarray
+        A partition of ``range(n_sequences)`` (:func:`length_groups`).
+    n_sequences, n_draws : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_draws, n_sequences)`` int; ``donors[d, i]`` is the sequence whose
+        whole mask sequence ``i`` receives in draw ``d``.
+    """
+    donors = np.broadcast_to(np.arange(n_sequences), (n_draws, n_sequences)).copy()
+    for rows in groups:
+        if rows.size > 1:
+            donors[:, rows] = rng.permuted(np.broadcast_to(rows, (n_draws, rows.size)), axis=1)
+    return donors
+
+
+def _padded_index(selected: np.ndarray) -> np.ndarray:
+    """``(N, k_max)`` selected positions per row, padded with ``L`` (a column that is never positive)."""
+    n_selected = selected.sum(axis=1)
+    width = max(int(n_selected.max(initial=0)), 1)
+    order = np.argsort(~selected, axis=1, kind="stable")[:, :width]
+    return np.where(np.arange(order.shape[1])[None, :] < n_selected[:, None], order, selected.shape[1])
+
+
+def _mask_null(
+    selected: np.ndarray, positive: np.ndarray, groups: Sequence[np.ndarray], n_perm: int, rng
+) -> np.ndarray:
+    """``(n_perm,)`` null statistics: each sequence's hits with the whole mask of a same-length donor."""
+    n = positive.shape[0]
+    alone = [rows for rows in groups if rows.size == 1]
+    moved = [rows for rows in groups if rows.size > 1]
+    null = np.full(n_perm, sum(int((selected[r] & positive[r]).sum()) for r in alone), dtype=np.int64)
+    index = _padded_index(selected)
+    padded = np.concatenate([positive, np.zeros((n, 1), dtype=bool)], axis=1)
+    chunk = int(np.clip(_GATHER_BUDGET // max(index.size, 1), 1, _PERM_CHUNK))
+    for start in range(0, n_perm, chunk):
+        size = min(chunk, n_perm - start)
+        donors = mask_permutations(moved, n, size, rng)
+        for rows in moved:
+            null[start : start + size] += padded[rows[None, :, None], index[donors[:, rows]]].sum(axis=(1, 2))
+    return null
+
+
+def _mask_expected(selected: np.ndarray, positive: np.ndarray, groups: Sequence[np.ndarray]) -> float:
+    """Exact mean of the mask null: ``sum_i <P_i, mean of i's group's masks>``."""
+    return float(
+        sum(positive[rows].sum(axis=0) @ selected[rows].mean(axis=0, dtype=np.float64) for rows in groups)
+    )
+
+
+def _mask_sequence_p(selected: np.ndarray, positive: np.ndarray, groups: Sequence[np.ndarray]) -> np.ndarray:
+    """Exact per-sequence p-values of the mask null.
+
+    ``p[i]`` is the share of the masks ``j`` of ``i``'s group (``i`` included)
+    with ``|S_j & P_i| >= |S_i & P_i|``: ``O(n_group**2 k)`` per group.
+    """
+    hits = (selected & positive).sum(axis=1)
+    index = _padded_index(selected)
+    padded = np.concatenate([positive, np.zeros((positive.shape[0], 1), dtype=bool)], axis=1)
+    p_sequence = np.empty(selected.shape[0])
+    for rows in groups:
+        size = max(1, _GATHER_BUDGET // (rows.size * index.shape[1]))
+        for block in np.array_split(rows, -(-rows.size // size)):
+            table = padded[block[:, None, None], index[rows][None, :, :]].sum(axis=2)  # (block, donors)
+            p_sequence[block] = (table >= hits[block, None]).mean(axis=1)
+    return p_sequence
+
+
 def shift_hit_table(selected: np.ndarray, positive: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Hits of every circular shift of each sequence's selection.
 
@@ -318,28 +417,70 @@ def _permutation_null(
     return null
 
 
-def shift_null_pvalue(
+def _method_null(
+    method: str,
+    selected: np.ndarray,
+    positive: np.ndarray,
+    lengths: np.ndarray,
+    n_perm: int,
+    rng: np.random.Generator,
+    per_sequence: bool,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """Null draws, exact per-sequence p (NaN unless asked for or free), exact null mean and the
+    number of sequences the null can move, for the ``(n, L)`` sequences with a positive."""
+    n_pos, n_selected = positive.sum(axis=1), selected.sum(axis=1)
+    hits = (selected & positive).sum(axis=1)
+    uniform_mean = float((n_selected * n_pos / np.maximum(lengths, 1)).sum())
+    if method == "mask":
+        groups = length_groups(lengths)
+        null = _mask_null(selected, positive, groups, n_perm, rng)
+        p_sequence = _mask_sequence_p(selected, positive, groups) if per_sequence else np.nan
+        movable = int(sum(rows.size for rows in groups if rows.size > 1))
+        return null, p_sequence, _mask_expected(selected, positive, groups), movable
+    if method == "shift":
+        table = shift_hit_table(selected, positive, lengths)
+        null = _shift_null(table, lengths, n_perm, rng)
+        in_range = np.arange(table.shape[1])[None, :] < lengths[:, None]
+        p_sequence = ((table >= hits[:, None]) & in_range).sum(axis=1) / lengths
+        return null, p_sequence, uniform_mean, int(lengths.size)
+    null = _permutation_null(lengths, n_pos, n_selected, n_perm, rng)
+    p_sequence = stats.hypergeom.sf(hits - 1, lengths, n_pos, n_selected)
+    return null, p_sequence, uniform_mean, int(lengths.size)
+
+
+def selection_pvalue(
     selected: np.ndarray,
     positive: np.ndarray,
     lengths: np.ndarray,
     n_perm: int = 1000,
     seed: int | np.random.Generator = 0,
-    method: str = "shift",
+    method: str = "mask",
+    per_sequence: bool = True,
 ) -> dict:
     """One-sided Monte Carlo test that the selection falls on the positives.
 
     Statistic: selected positions on positives, summed over the sequences with
-    at least one positive. Null (``method``):
+    at least one positive (the *used* sequences). Null (``method``):
 
+    ``mask`` (default)
+        the used sequences' whole selection masks permuted among the used
+        sequences of the same length (:func:`mask_permutations`): each gets
+        another one's mask, or keeps its own. Keeps the selection's
+        contiguity, size and positional profile; exact under the hypothesis
+        that the masks of equal-length sequences are exchangeable, i.e. the
+        selection does not depend on where the sites are. A sequence whose
+        length no other used sequence has keeps its mask (no information).
     ``shift``
         every sequence's selection rotated, as a whole, by an independent
-        uniform offset in ``[0, length)`` within its valid part; keeps the
-        selection's contiguity.
+        uniform offset in ``[0, length)``; keeps contiguity, but assumes every
+        position is equally likely to be in a site (sites cannot cross the
+        ends, so a selector that avoids the ends is called significant).
     ``permutation``
-        the same number of positions drawn uniformly without replacement among
-        the valid ones (hits are hypergeometric, drawn directly).
+        the same number of positions drawn uniformly without replacement
+        (hits hypergeometric); keeps neither contiguity nor profile.
 
-    ``p = (1 + #{null >= observed}) / (1 + n_perm)``.
+    ``p = (1 + #{null >= observed}) / (1 + n_perm)``: the observed statistic
+    and the draws are exchangeable under the null, so ``P(p <= a) <= a``.
 
     Parameters
     ----------
@@ -352,16 +493,23 @@ def shift_null_pvalue(
     seed : int or numpy.random.Generator
     method : str
         One of :data:`METHODS`.
+    per_sequence : bool
+        Also compute the exact per-sequence p-values of the mask null
+        (``O(n**2 L)`` for ``n`` used sequences of one length); the shift and
+        permutation nulls give theirs at no cost.
 
     Returns
     -------
     dict
-        ``observed`` (int), ``expected`` (float, exact null mean
-        ``sum selected * positives / length``), ``null_mean`` (float, of the
-        draws), ``p_value`` (NaN when no sequence has a positive),
-        ``n_sequences`` (used), ``n_perm``, ``method`` and ``p_sequence``
-        (``(N,)`` exact per-sequence one-sided p-values under the same null,
-        NaN for unused sequences).
+        ``observed`` (int); ``expected`` (float, ``sum selected * positives /
+        length``, the mean of a uniformly placed selection and of the shift and
+        permutation nulls); ``expected_null`` (float, exact mean of this null);
+        ``null_mean`` (float, of the draws); ``p_value`` (NaN when no sequence
+        has a positive); ``n_sequences`` (used); ``n_exchangeable`` (used
+        sequences the null can move: for ``mask``, those sharing their length
+        with another used one); ``n_perm``; ``method``; ``p_sequence`` (``(N,)``
+        exact per-sequence one-sided p-values under the same null, NaN for
+        unused sequences and, for ``mask`` without ``per_sequence``, for all).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -371,32 +519,33 @@ def shift_null_pvalue(
     selected, positive, valid = _check_within(selected, positive, lengths)
     rng = np.random.default_rng(seed)
     used = positive.any(axis=1)
-    n_valid = valid[used].sum(axis=1)
-    n_pos = positive[used].sum(axis=1)
-    n_selected = selected[used].sum(axis=1)
-    hits = (selected & positive)[used].sum(axis=1)
     p_sequence = np.full(selected.shape[0], np.nan)
     result = {
-        "observed": int(hits.sum()),
+        "observed": int((selected & positive)[used].sum()),
         "expected": float(_expected_hits(selected[used], positive[used], valid[used]).sum()),
+        "expected_null": float("nan"),
         "null_mean": float("nan"),
         "p_value": float("nan"),
         "n_sequences": int(used.sum()),
+        "n_exchangeable": 0,
         "n_perm": n_perm,
         "method": method,
         "p_sequence": p_sequence,
     }
     if not used.any():
         return result
-    if method == "shift":
-        table = shift_hit_table(selected[used], positive[used], np.asarray(lengths)[used])
-        null = _shift_null(table, n_valid, n_perm, rng)
-        in_range = np.arange(table.shape[1])[None, :] < n_valid[:, None]
-        p_sequence[used] = ((table >= hits[:, None]) & in_range).sum(axis=1) / n_valid
-    else:
-        null = _permutation_null(n_valid, n_pos, n_selected, n_perm, rng)
-        p_sequence[used] = stats.hypergeom.sf(hits - 1, n_valid, n_pos, n_selected)
-    result["null_mean"] = float(null.mean())
+    sizes = np.asarray(lengths)[used].astype(np.int64)
+    null, p_sequence[used], mean, movable = _method_null(
+        method, selected[used], positive[used], sizes, n_perm, rng, per_sequence
+    )
+    if movable < result["n_sequences"]:
+        log.info(
+            "%s null: %d of %d sequences share their length with no other and keep their own mask",
+            method,
+            result["n_sequences"] - movable,
+            result["n_sequences"],
+        )
+    result |= {"expected_null": mean, "null_mean": float(null.mean()), "n_exchangeable": movable}
     result["p_value"] = float((1 + np.count_nonzero(null >= result["observed"])) / (1 + n_perm))
     return result
 
@@ -409,18 +558,26 @@ def _row(selected: np.ndarray, positive: np.ndarray, lengths: np.ndarray, n_perm
     per_precision = precision(selected[used], positive[used])
     chance = positive[used].sum(axis=1) / valid[used].sum(axis=1)
     defined = np.isfinite(per_precision)
-    shift = shift_null_pvalue(selected, positive, lengths, n_perm, rng, method="shift")
-    perm = shift_null_pvalue(selected, positive, lengths, n_perm, rng, method="permutation")
+    tests = {
+        m: selection_pvalue(selected, positive, lengths, n_perm, rng, method=m, per_sequence=False)
+        for m in METHODS
+    }
+    mask = tests["mask"]
+    enrichment_null = mask["observed"] / mask["expected_null"] if mask["expected_null"] > 0 else np.nan
     return {
         "n_sequences": int(used.sum()),
+        "n_exchangeable": mask["n_exchangeable"],
         "n_selected": int(selected[used].sum()),
         "precision": float(per_precision[defined].mean()) if defined.any() else float("nan"),
         "chance": float(chance[defined].mean()) if defined.any() else float("nan"),
         "enrichment": pooled_enrichment(selected, positive, lengths),
-        "observed": shift["observed"],
-        "expected": shift["expected"],
-        "p_value": shift["p_value"],
-        "p_value_permutation": perm["p_value"],
+        "enrichment_null": float(enrichment_null),
+        "observed": mask["observed"],
+        "expected": mask["expected"],
+        "expected_null": mask["expected_null"],
+        "p_value": mask["p_value"],
+        "p_value_shift": tests["shift"]["p_value"],
+        "p_value_permutation": tests["permutation"]["p_value"],
     }
 
 
@@ -441,19 +598,25 @@ def selection_rows(
     positions in sites of that role/motif (:func:`gsattn.recovery.position_sets`);
     only sequences with at least one positive are used. Columns:
 
-    ``n_sequences``, ``n_selected``
-        sequences used and their selected positions.
+    ``n_sequences``, ``n_exchangeable``, ``n_selected``
+        sequences used, those among them the mask null can move (they share
+        their length with another used sequence), and their selected positions.
     ``precision``, ``chance``
         mean per-sequence precision (denominator: all selected positions) and
         mean positive share of the valid positions (its chance level), over
         used sequences with a selection.
-    ``enrichment``
-        :func:`pooled_enrichment`, ``observed / expected`` (1 is chance).
-    ``observed``, ``expected``
-        selected positions on positives, and their exact null mean.
-    ``p_value``, ``p_value_permutation``
-        one-sided Monte Carlo p-values under the shift and the permutation
-        nulls (:func:`shift_null_pvalue`); not multiplicity adjusted.
+    ``enrichment``, ``enrichment_null``
+        ``observed / expected`` (:func:`pooled_enrichment`) and
+        ``observed / expected_null``; 1 is chance for each.
+    ``observed``, ``expected``, ``expected_null``
+        selected positions on positives; their mean under a uniformly placed
+        selection; their exact mean under the mask null (another same-length
+        sequence's selection: chance with the selection's positional profile).
+    ``p_value``, ``p_value_shift``, ``p_value_permutation``
+        one-sided Monte Carlo p-values (:func:`selection_pvalue`) under the
+        mask null (the test), the circular-shift null and the scattered
+        permutation null (for comparison: both assume every position equally
+        likely to be in a site); not multiplicity adjusted.
 
     Rows without a used sequence are left out. The caller adds model, rho or
     seed columns and applies BH across rows.

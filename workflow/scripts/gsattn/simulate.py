@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gsattn.config import ConfigError
 from gsattn.io import SPLITS, FastaRecord, Site
 from gsattn.motifs import Motif, sample_instance, score_instance
 from gsattn.seq import reverse_complement_tokens
@@ -124,6 +125,40 @@ class Placement:
     window_end: int | None = None
 
 
+def placement_room(length: int, placement: Placement) -> tuple[int, int]:
+    """``[start, end)`` of the positions sites may occupy in an ``length``-bp sequence."""
+    if placement.mode == "window":
+        return placement.window_start, length if placement.window_end is None else placement.window_end
+    return 0, length
+
+
+def _too_narrow(what: str, width: int, length: int, placement: Placement) -> ConfigError:
+    start, end = placement_room(length, placement)
+    if placement.mode == "window":
+        room = f"the position window [{start}, {end}) ({end - start} bp)"
+        fix = f"widen position.window_start/window_end to at least {width} bp"
+    else:
+        room, fix = f"the {length}-bp sequences", f"raise length to at least {width}"
+    return ConfigError(f"{what} does not fit in {room}; {fix}")
+
+
+def check_fits(
+    predictive: Sequence[Motif], decoys: Sequence[Motif], length: int, placement: Placement, rule: ClassRule
+) -> None:
+    """Raise :class:`ConfigError` when a motif, or the shortest chain of a spaced ``all``
+    rule, is wider than the room sites may occupy (the draw would fail)."""
+    start, end = placement_room(length, placement)
+    room = end - start
+    widest = max([*predictive, *decoys], key=lambda m: m.width, default=None)
+    if widest is not None and widest.width > room:
+        raise _too_narrow(f"motif {widest.label} ({widest.width} bp)", widest.width, length, placement)
+    if rule.mode == "all" and rule.max_gap is not None and predictive:
+        span = sum(m.width for m in predictive) + (len(predictive) - 1) * rule.min_gap
+        if span > room:
+            what = f"a chain of every predictive motif with min_gap {rule.min_gap} ({span} bp)"
+            raise _too_narrow(what, span, length, placement)
+
+
 def _draw_start(width: int, length: int, placement: Placement, rng: np.random.Generator) -> int:
     if placement.mode == "uniform":
         return int(rng.integers(0, length - width + 1))
@@ -146,6 +181,9 @@ def place_block(
     ``occupied`` is ``(L,)`` bool and is updated in place.
     """
     length = occupied.shape[0]
+    lo, hi = placement_room(length, placement)
+    if width > hi - lo:
+        raise _too_narrow(f"a {width}-bp block of sites (lower max_gap?)", width, length, placement)
     for _ in range(max_tries):
         start = _draw_start(width, length, placement, rng)
         if not occupied[start : start + width].any():
@@ -317,6 +355,7 @@ def simulate(
     -------
     SyntheticDataset
     """
+    check_fits(predictive, decoys, plan.length, plan.placement, plan.rule)
     rng = np.random.default_rng(seed)
     n, length = plan.n_sequences, plan.length
     width = len(str(n))

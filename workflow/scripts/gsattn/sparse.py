@@ -18,6 +18,11 @@ selector; the expensive part runs on ``k = ceil(rho * L)`` positions:
 5. The pooled vector is the softmax(score / temperature)-weighted sum of the
    values over the selected positions.
 
+What the student sees: the value at a selected position reads the
+``selector_kernel`` bp around it through the context convolution, so the
+``k`` selected positions read the union of their fields, not ``k`` bases
+(:mod:`gsattn.receptive`).
+
 Relaxation: the selected *set* is a hard top-k (no gradient), but the
 selector's scores also weight the selected values, so the selector receives
 gradients through those weights (a straight-through-style estimator: positions

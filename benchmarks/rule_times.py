@@ -1,0 +1,54 @@
+"""Per-rule time breakdown of one Snakemake run, from its log.
+
+Usage: ``python benchmarks/rule_times.py [LOG]`` (default: the newest
+``.snakemake/log/*.snakemake.log``). Prints, per rule, the number of jobs, the
+summed and median job wall time, and the run's total wall time. Jobs overlap
+(``--cores 2`` runs two side by side), so the sums add up to more than the wall time.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+from datetime import datetime
+from pathlib import Path
+
+STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
+JOBID = re.compile(r"^\s+jobid: (\d+)$")
+FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\w+)\)$")
+
+
+def parse(lines: list[str]) -> tuple[dict[int, tuple[str, float, float]], float]:
+    """``{jobid: (rule, start, end)}`` in seconds since the first stamp, and the total span."""
+    now, first, pending, starts, jobs = None, None, None, {}, {}
+    for line in lines:
+        if m := STAMP.match(line):
+            now = datetime.strptime(m.group(1), "%a %b %d %H:%M:%S %Y").timestamp()
+            first = now if first is None else first
+        elif m := START.match(line):
+            pending = m.group(1)
+        elif (m := JOBID.match(line)) and pending:
+            starts[int(m.group(1))] = (pending, now)
+            pending = None
+        elif m := FINISHED.match(line):
+            rule, start = starts[int(m.group(1))]
+            jobs[int(m.group(1))] = (rule, start - first, now - first)
+    return jobs, (now - first) if first is not None else 0.0
+
+
+def main(argv: list[str]) -> None:
+    path = Path(argv[1]) if len(argv) > 1 else max(Path(".snakemake/log").glob("*.snakemake.log"))
+    jobs, span = parse(path.read_text().splitlines())
+    by_rule: dict[str, list[float]] = {}
+    for rule, start, end in jobs.values():
+        by_rule.setdefault(rule, []).append(end - start)
+    print(f"{path}: {len(jobs)} jobs, wall time {span / 60:.1f} min")
+    print(f"{'rule':32s} {'jobs':>5s} {'sum s':>8s} {'median s':>9s}")
+    for rule, times in sorted(by_rule.items(), key=lambda kv: -sum(kv[1])):
+        print(f"{rule:32s} {len(times):5d} {sum(times):8.0f} {statistics.median(times):9.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
