@@ -204,3 +204,22 @@ def test_a_configfile_replaces_the_default_config_and_config_still_applies():
     assert "results/phase1/tiny_any/seed/seed1/ground_truth.npz" in out  # --config over the file
     out = _dry_run_from_the_repository_root()
     assert set(re.findall(r"wildcards: dataset=(\w+)", out)) == set(default["datasets"])
+
+
+@pytest.mark.parametrize(
+    ("n_seeds", "n_datasets", "refused"),
+    [(5, 1, True), (6, 1, False), (6, 2, True), (7, 2, False), (10, 2, False), (1, 1, False)],
+)
+def test_wilcoxon_primary_test_must_reach_alpha_at_config_time(n_seeds, n_datasets, refused):
+    """2 / 2**S x data sets < 0.05: Wilcoxon needs 6 seeds for one data set, 7 for two."""
+    datasets = {f"d{i}": {"type": "synthetic"} for i in range(n_datasets)}
+    config = _validated(
+        {"datasets": datasets, "seeds": list(range(n_seeds)), "phase3": {"primary_test": "wilcoxon"}}
+    )
+    if refused:
+        with pytest.raises(ConfigError, match="phase3.primary_test: wilcoxon"):
+            check_config(config)
+    else:
+        check_config(config)
+    config["phase3"]["primary_test"] = "paired_t"
+    check_config(config)

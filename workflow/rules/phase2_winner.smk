@@ -64,6 +64,56 @@ use rule profile_sparse as profile_sparse_joint_pipeline with:
         },
 
 
+use rule measure_receptive_fields as measure_receptive_fields_joint_pipeline with:
+    input:
+        code=package_files(
+            "receptive",
+            "datasets",
+            "recovery",
+            "motifs",
+            "selection",
+            "sparse",
+            "models",
+            "seq",
+            "stats",
+            "io",
+            "logs",
+        ),
+        encoded="results/data/{dataset}/encoded.npz",
+        predictions=joint_pipeline_models("predictions.npz"),
+        hparams=joint_pipeline_models("hparams.json"),
+    output:
+        table=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/receptive_fields.tsv",
+            caption="../report/phase2_receptive_fields.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "table": "sequence seen (joint-pipeline teacher)",
+            },
+        ),
+        distances=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/site_distances.tsv",
+            caption="../report/phase2_site_distances.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "table": "distance to sites (joint-pipeline teacher)",
+            },
+        ),
+        figure=report(
+            "results/phase2/{dataset}/joint_pipeline/summary/site_distances.png",
+            caption="../report/phase2_site_distances.rst",
+            category="Phase 2",
+            labels={
+                "dataset": "{dataset}",
+                "figure": "distance to sites (joint-pipeline teacher)",
+            },
+        ),
+    log:
+        "results/logs/measure_receptive_fields_joint_pipeline/{dataset}.log",
+
+
 use rule summarize_phase2 as summarize_phase2_joint_pipeline with:
     input:
         code=package_files("stats", "io", "logs"),
@@ -74,6 +124,7 @@ use rule summarize_phase2 as summarize_phase2_joint_pipeline with:
             "results/phase2/{{dataset}}/joint_pipeline/rho{rho}/compute.tsv", rho=RHOS
         ),
         teacher_compute=f"results/phase3/{{dataset}}/joint_pipeline/seed{SEEDS[0]}/compute.tsv",
+        receptive_fields="results/phase2/{dataset}/joint_pipeline/summary/receptive_fields.tsv",
     output:
         criteria=report(
             "results/phase2/{dataset}/joint_pipeline/summary/criteria.tsv",

@@ -185,6 +185,28 @@ def _check_phase2(phase2: dict) -> None:
         )
 
 
+def _check_phase3(config: dict) -> None:
+    """The verdict's primary test must be able to reach alpha with the seeds and data sets.
+
+    The same rule as :func:`gsattn.compare.check_primary_reachable`, checked before any
+    job runs: the exact Wilcoxon's smallest two-sided p is ``2 / 2**S``, and Holm over
+    the data sets multiplies it by their number. One seed is allowed (smoke tests; every
+    verdict is then inconclusive).
+    """
+    phase3, n_seeds, n_datasets = config["phase3"], len(config["seeds"]), len(config["datasets"])
+    if phase3["pipeline"]["cnn_kernel"] % 2 == 0:
+        raise ConfigError("phase3.pipeline.cnn_kernel must be odd")
+    if phase3["primary_test"] != "wilcoxon" or n_seeds < 2:
+        return
+    smallest = n_datasets * 2.0 / 2**n_seeds
+    if not smallest < phase3["alpha"]:
+        raise ConfigError(
+            f"phase3.primary_test: wilcoxon with {n_seeds} seeds and {n_datasets} data set(s) cannot "
+            f"reach p < phase3.alpha = {phase3['alpha']:g} (smallest Holm-adjusted p {smallest:.3g}); "
+            "use primary_test: paired_t or more seeds"
+        )
+
+
 def check_config(config: dict) -> None:
     """Raise :class:`ConfigError` for inconsistencies the schema cannot catch.
 
@@ -207,5 +229,4 @@ def check_config(config: dict) -> None:
     _check_phase1(config["phase1"])
     _check_tasks(config)
     _check_phase2(config["phase2"])
-    if config["phase3"]["pipeline"]["cnn_kernel"] % 2 == 0:
-        raise ConfigError("phase3.pipeline.cnn_kernel must be odd")
+    _check_phase3(config)
