@@ -20,7 +20,7 @@ keeps NaN p-values (untested rows) as NaN, out of the correction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -114,6 +114,13 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- bootstrap
+def _check_resampling(n_boot: int, level: float) -> None:
+    if int(n_boot) != n_boot or n_boot < 1:
+        raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+
+
 def _percentile_ci(values: np.ndarray, level: float) -> tuple[float, float]:
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -221,10 +228,7 @@ def paired_bootstrap(
             raise ValueError(f"{name} must have {n} rows (one per sequence), got shape {score.shape}")
     if not callable(metric):
         raise ValueError("metric must be callable: metric(y, score) -> float")
-    if int(n_boot) != n_boot or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
+    _check_resampling(n_boot, level)
     rng = np.random.default_rng(seed)
 
     metric_a, metric_b = float(metric(y, score_a)), float(metric(y, score_b))
@@ -311,6 +315,30 @@ def _column_metric(y: np.ndarray, scores: np.ndarray, metric: Metric) -> ColumnM
     return generic
 
 
+def _seed_sequence_resamples(
+    y: np.ndarray, scores: Sequence[np.ndarray], metric: Metric, n_boot: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Seed-averaged ``metric`` of each ``(N, S)`` score matrix over two-level resamples.
+
+    Each resample draws ``S`` seed columns with replacement, then ``N`` test
+    sequences with replacement, shared by every matrix (paired models).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(n_boot,)`` array per matrix of ``scores``.
+    """
+    n, n_seeds = scores[0].shape
+    columns_metric = [_column_metric(y, score, metric) for score in scores]
+    boots = [np.full(n_boot, np.nan) for _ in scores]
+    for b in range(n_boot):
+        columns = rng.integers(0, n_seeds, size=n_seeds)
+        counts = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
+        for boot, column_metric in zip(boots, columns_metric, strict=True):
+            boot[b] = np.mean(column_metric(counts)[columns])
+    return boots
+
+
 def two_level_bootstrap(
     y: np.ndarray,
     score_a: np.ndarray,
@@ -362,23 +390,13 @@ def two_level_bootstrap(
     y, score_a, score_b = _check_seed_columns(y, score_a, score_b)
     if not callable(metric):
         raise ValueError("metric must be callable: metric(y, score) -> float")
-    if int(n_boot) != n_boot or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
+    _check_resampling(n_boot, level)
     rng = np.random.default_rng(seed)
     n, n_seeds = score_a.shape
     # the point estimates also validate every column through the metric itself
     metric_a = float(np.mean([metric(y, score_a[:, c]) for c in range(n_seeds)]))
     metric_b = float(np.mean([metric(y, score_b[:, c]) for c in range(n_seeds)]))
-    column_a, column_b = _column_metric(y, score_a, metric), _column_metric(y, score_b, metric)
-    boot_a = np.full(int(n_boot), np.nan)
-    boot_b = np.full(int(n_boot), np.nan)
-    for b in range(int(n_boot)):
-        columns = rng.integers(0, n_seeds, size=n_seeds)
-        counts = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
-        boot_a[b] = np.mean(column_a(counts)[columns])
-        boot_b[b] = np.mean(column_b(counts)[columns])
+    boot_a, boot_b = _seed_sequence_resamples(y, (score_a, score_b), metric, int(n_boot), rng)
     sizes = {"n": int(n), "n_seeds": int(n_seeds)}
     return _bootstrap_summary(metric_a, metric_b, boot_a, boot_b, level, sizes, "two-level bootstrap")
 
@@ -435,10 +453,8 @@ def seed_sequence_bootstrap(
 ) -> dict:
     """Two-level (seeds, then sequences) percentile bootstrap of one model's seed-averaged metric.
 
-    Each resample draws ``S`` seed columns with replacement, then ``N`` test
-    sequences with replacement (the same for every drawn seed), and averages
-    ``metric`` over the drawn seeds, as :func:`two_level_bootstrap` does for a
-    pair of models.
+    The resamples are those of :func:`two_level_bootstrap` (seed columns, then
+    test sequences), for one model.
 
     Parameters
     ----------
@@ -458,18 +474,11 @@ def seed_sequence_bootstrap(
         ``level``, ``n``, ``n_seeds``, ``n_boot``, ``n_skipped``.
     """
     y, scores, _ = _check_seed_columns(y, scores, scores)
-    if int(n_boot) != n_boot or n_boot < 1:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot}")
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie in (0, 1), got {level}")
+    _check_resampling(n_boot, level)
     rng = np.random.default_rng(seed)
     n, n_seeds = scores.shape
     mean = float(np.mean([metric(y, scores[:, c]) for c in range(n_seeds)]))
-    boot = np.full(int(n_boot), np.nan)
-    for b in range(int(n_boot)):
-        columns = rng.integers(0, n_seeds, size=n_seeds)
-        index = rng.integers(0, n, size=n)
-        boot[b] = np.mean([metric(y[index], scores[index, c]) for c in columns])
+    (boot,) = _seed_sequence_resamples(y, (scores,), metric, int(n_boot), rng)
     low, high = _percentile_ci(boot, level)
     return {
         "mean": mean,
