@@ -57,3 +57,24 @@ def _restore_stderr_and_logging():
     for handler in list(root.handlers):
         if handler not in handlers:
             root.removeHandler(handler)
+
+
+# Null data of the calibration tests (test_selection, test_recovery): sites only, no sequence.
+L_SIM, SITE_WIDTH = 100, 12
+
+
+def plant_sites(rng, lengths, mode):
+    """One or two 12-bp sites per sequence, ``uniform`` or ``centred`` (sd 20 bp) as in gsattn.simulate
+    (overlaps allowed); ``(N, L)`` positives."""
+    pos = np.arange(L_SIM)[None, :]
+    positive = np.zeros((lengths.size, L_SIM), dtype=bool)
+    n_sites = rng.integers(1, 3, size=lengths.size)
+    for site in range(2):
+        if mode == "uniform":
+            start = rng.integers(0, lengths - SITE_WIDTH + 1)
+        else:
+            centre = lengths / 2 + rng.normal(0.0, 20.0, lengths.size) - SITE_WIDTH / 2
+            start = np.clip(np.rint(centre), 0, lengths - SITE_WIDTH).astype(int)
+        block = (pos >= start[:, None]) & (pos < start[:, None] + SITE_WIDTH)
+        positive |= block & (site < n_sites)[:, None]
+    return positive

@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from conftest import L_SIM, plant_sites
 from gsattn.recovery import (
     NULLS,
     ROW_KEYS,
@@ -225,26 +226,6 @@ def test_positional_chance_matches_enumeration():
         assert chance[3] == float(hits[3])
     # tolerance 0: row 0 is hit only by row 1's top positions, row 1 by rows 1 and 2, row 2 by row 0
     np.testing.assert_allclose(topk_hits(scores, positive, valid, k=2)[1], [1 / 3, 2 / 3, 1 / 3, 0.0])
-
-
-L_SIM, SITE_WIDTH = 100, 12
-
-
-def plant_sites(rng, lengths, mode):
-    """One or two 12-bp sites per sequence, ``uniform`` or ``centred`` (sd 20 bp) as in gsattn.simulate
-    (overlaps allowed); ``(N, L)`` positives."""
-    pos = np.arange(L_SIM)[None, :]
-    positive = np.zeros((lengths.size, L_SIM), dtype=bool)
-    n_sites = rng.integers(1, 3, size=lengths.size)
-    for site in range(2):
-        if mode == "uniform":
-            start = rng.integers(0, lengths - SITE_WIDTH + 1)
-        else:
-            centre = lengths / 2 + rng.normal(0.0, 20.0, lengths.size) - SITE_WIDTH / 2
-            start = np.clip(np.rint(centre), 0, lengths - SITE_WIDTH).astype(int)
-        block = (pos >= start[:, None]) & (pos < start[:, None] + SITE_WIDTH)
-        positive |= block & (site < n_sites)[:, None]
-    return positive
 
 
 def avoids_the_ends(rng, lengths):

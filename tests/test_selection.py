@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from conftest import L_SIM, SITE_WIDTH, plant_sites
 from gsattn.selection import (
     ROW_KEYS,
     enrichment,
@@ -261,24 +262,7 @@ def test_mask_null_matches_full_enumeration():
     assert result["p_sequence"][3] == 1.0
 
 
-L_SIM, SITE_WIDTH, K_SEL = 100, 12, 10
-
-
-def plant_sites(rng, lengths, mode):
-    """One or two sites of 12 bp per sequence, planted ``uniform`` or ``centred`` (sd 20 bp) as in
-    gsattn.simulate (overlaps allowed); ``(N, L)`` positives."""
-    pos = np.arange(L_SIM)[None, :]
-    positive = np.zeros((lengths.size, L_SIM), dtype=bool)
-    n_sites = rng.integers(1, 3, size=lengths.size)
-    for site in range(2):
-        if mode == "uniform":
-            start = rng.integers(0, lengths - SITE_WIDTH + 1)
-        else:
-            centre = lengths / 2 + rng.normal(0.0, 20.0, lengths.size) - SITE_WIDTH / 2
-            start = np.clip(np.rint(centre), 0, lengths - SITE_WIDTH).astype(int)
-        block = (pos >= start[:, None]) & (pos < start[:, None] + SITE_WIDTH)
-        positive |= block & (site < n_sites)[:, None]
-    return positive
+K_SEL = 10
 
 
 def sample_k(log_weight, rng):
