@@ -172,6 +172,8 @@ def learning_curve_figure(rows: Sequence[dict], threshold: float, path: str) -> 
     )
     ax.axhline(threshold, color="tab:red", lw=0.8, ls=":", label=f"design target {threshold:g}")
     ax.set_xscale("log")
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
     ax.set_xlabel("sequences in the data set (70 % train)")
     ax.set_ylabel("test accuracy")
     ax.legend(fontsize=7, loc="lower right")
