@@ -10,6 +10,7 @@ SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 from gsattn.config import check_config  # noqa: E402
 from gsattn.io import read_table  # noqa: E402
+from local_gsattn import package_modules  # noqa: E402
 
 check_config(config)
 
@@ -29,12 +30,13 @@ wildcard_constraints:
     dataset="|".join(DATASETS),
 
 
-def package_files(*modules):
-    """Shared-package modules a rule uses, as inputs (Snakemake does not track imports).
+def script_code(script):
+    """The package files rule script ``script`` imports, directly or not, as inputs.
 
-    ``config`` (imported by ``datasets`` and ``simulate``) is always listed."""
-    names = dict.fromkeys(("__init__", "config", *modules))
-    return [str(SCRIPTS / "gsattn" / f"{m}.py") for m in names]
+    Snakemake does not track imports; an AST walk of the script and of every
+    ``gsattn`` module it reaches (``local_gsattn.package_modules``) lists them.
+    """
+    return [str(p) for p in package_modules(SCRIPTS / f"{script}.py")]
 
 
 def get_dataset_spec(wildcards):

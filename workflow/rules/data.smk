@@ -4,7 +4,7 @@
 
 rule plant_motifs:
     input:
-        code=package_files("seq", "io", "motifs", "simulate", "datasets", "logs"),
+        code=script_code("plant_motifs"),
         background=get_background_fasta,
     output:
         fasta="results/data/{dataset}/sequences.fa",
@@ -30,7 +30,7 @@ rule plant_motifs:
 rule import_fasta:
     input:
         unpack(get_user_files),
-        code=package_files("seq", "io", "simulate", "datasets", "logs"),
+        code=script_code("import_fasta"),
     output:
         fasta="results/data/{dataset}/sequences.fa",
         labels="results/data/{dataset}/labels.tsv",
@@ -54,7 +54,7 @@ rule import_fasta:
 
 rule encode_dataset:
     input:
-        code=package_files("seq", "io", "datasets", "logs"),
+        code=script_code("encode_dataset"),
         fasta="results/data/{dataset}/sequences.fa",
         labels="results/data/{dataset}/labels.tsv",
         sites="results/data/{dataset}/sites.bed",
@@ -83,7 +83,7 @@ rule encode_dataset:
 
 rule score_pwm_oracle:
     input:
-        code=package_files("datasets", "motifs", "io", "logs"),
+        code=script_code("score_pwm_oracle"),
         encoded="results/data/{dataset}/encoded.npz",
         motifs="results/data/{dataset}/motifs.tsv",
     output:

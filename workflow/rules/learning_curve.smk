@@ -17,7 +17,7 @@ use rule plant_motifs as plant_motifs_curve with:
 
 use rule encode_dataset as encode_dataset_curve with:
     input:
-        code=package_files("seq", "io", "datasets", "logs"),
+        code=script_code("encode_dataset"),
         fasta=f"{LC}/data/sequences.fa",
         labels=f"{LC}/data/labels.tsv",
         sites=f"{LC}/data/sites.bed",
@@ -31,7 +31,7 @@ use rule encode_dataset as encode_dataset_curve with:
 
 use rule score_pwm_oracle as score_pwm_oracle_curve with:
     input:
-        code=package_files("datasets", "motifs", "io", "logs"),
+        code=script_code("score_pwm_oracle"),
         encoded=f"{LC}/data/encoded.npz",
         motifs=f"{LC}/data/motifs.tsv",
     output:
@@ -42,7 +42,7 @@ use rule score_pwm_oracle as score_pwm_oracle_curve with:
 
 use rule train_attention as train_attention_curve with:
     input:
-        code=package_files("datasets", "models", "train", "io", "logs"),
+        code=script_code("train_attention"),
         encoded=f"{LC}/data/encoded.npz",
     output:
         model=f"{LC}/seed{{seed}}/model.pt",
@@ -61,7 +61,7 @@ use rule train_attention as train_attention_curve with:
 
 rule summarize_learning_curve:
     input:
-        code=package_files("plots", "io", "logs"),
+        code=script_code("summarize_learning_curve"),
         metrics=curve_inputs("test_metrics.tsv"),
         hparams=curve_inputs("hparams.json"),
         oracle=curve_oracles,

@@ -4,7 +4,7 @@
 
 rule train_attention:
     input:
-        code=package_files("datasets", "models", "train", "io", "logs"),
+        code=script_code("train_attention"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         model=f"{P1}/model.pt",
@@ -31,7 +31,7 @@ rule train_attention:
 
 rule extract_attention:
     input:
-        code=package_files("datasets", "models", "io", "logs"),
+        code=script_code("extract_attention"),
         encoded="results/data/{dataset}/encoded.npz",
         model=f"{P1}/model.pt",
         hparams=f"{P1}/hparams.json",
@@ -53,7 +53,7 @@ rule extract_attention:
 
 rule evaluate_recovery:
     input:
-        code=package_files("datasets", "models", "interpret", "recovery", "io", "logs"),
+        code=script_code("evaluate_recovery"),
         encoded="results/data/{dataset}/encoded.npz",
         model=f"{P1}/model.pt",
         hparams=f"{P1}/hparams.json",
@@ -77,7 +77,7 @@ rule evaluate_recovery:
 
 rule profile_compute:
     input:
-        code=package_files("compute", "datasets", "models", "train", "io", "logs"),
+        code=script_code("profile_compute"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         compute="results/phase1/{dataset}/{variant}/compute.tsv",
@@ -100,7 +100,7 @@ rule profile_compute:
 
 rule summarize_phase1:
     input:
-        code=package_files("datasets", "plots", "stats", "io", "logs"),
+        code=script_code("summarize_phase1"),
         encoded="results/data/{dataset}/encoded.npz",
         metrics=phase1_models("test_metrics.tsv"),
         hparams=phase1_models("hparams.json"),

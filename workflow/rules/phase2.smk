@@ -5,9 +5,7 @@
 
 rule train_sparse:
     input:
-        code=package_files(
-            "datasets", "models", "pipeline", "sparse", "train", "io", "logs"
-        ),
+        code=script_code("train_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
         teacher_model=f"{TEACHER}/model.pt",
         teacher_hparams=f"{TEACHER}/hparams.json",
@@ -37,9 +35,7 @@ rule train_sparse:
 
 rule evaluate_sparse:
     input:
-        code=package_files(
-            "datasets", "sparse", "selection", "stats", "recovery", "io", "logs"
-        ),
+        code=script_code("evaluate_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
         model=f"{P2}/model.pt",
         hparams=f"{P2}/hparams.json",
@@ -66,9 +62,7 @@ rule evaluate_sparse:
 
 rule profile_sparse:
     input:
-        code=package_files(
-            "compute", "datasets", "models", "sparse", "train", "io", "logs"
-        ),
+        code=script_code("profile_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         compute="results/phase2/{dataset}/rho{rho}/compute.tsv",
@@ -92,9 +86,7 @@ rule profile_sparse:
 
 rule benchmark_scaling:
     input:
-        code=package_files(
-            "compute", "scaling", "models", "sparse", "io", "plots", "logs"
-        ),
+        code=script_code("benchmark_scaling"),
     output:
         table="results/phase2/scaling/scaling.tsv",
         ratios=report(
@@ -130,19 +122,7 @@ rule benchmark_scaling:
 
 rule measure_receptive_fields:
     input:
-        code=package_files(
-            "receptive",
-            "datasets",
-            "recovery",
-            "motifs",
-            "selection",
-            "sparse",
-            "models",
-            "seq",
-            "stats",
-            "io",
-            "logs",
-        ),
+        code=script_code("measure_receptive_fields"),
         encoded="results/data/{dataset}/encoded.npz",
         predictions=phase2_models("predictions.npz"),
         hparams=phase2_models("hparams.json"),
@@ -181,7 +161,7 @@ rule measure_receptive_fields:
 
 rule summarize_phase2:
     input:
-        code=package_files("stats", "io", "logs"),
+        code=script_code("summarize_phase2"),
         receptive_fields="results/phase2/{dataset}/summary/receptive_fields.tsv",
         metrics=phase2_models("metrics.tsv"),
         selection=phase2_models("selection.tsv"),

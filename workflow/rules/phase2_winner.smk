@@ -6,9 +6,7 @@
 
 use rule train_sparse as train_sparse_joint_pipeline with:
     input:
-        code=package_files(
-            "datasets", "models", "pipeline", "sparse", "train", "io", "logs"
-        ),
+        code=script_code("train_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
         teacher_model=f"{JP_TEACHER}/model.pt",
         teacher_hparams=f"{JP_TEACHER}/hparams.json",
@@ -25,9 +23,7 @@ use rule train_sparse as train_sparse_joint_pipeline with:
 
 use rule evaluate_sparse as evaluate_sparse_joint_pipeline with:
     input:
-        code=package_files(
-            "datasets", "sparse", "selection", "stats", "recovery", "io", "logs"
-        ),
+        code=script_code("evaluate_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
         model=f"{JP2}/model.pt",
         hparams=f"{JP2}/hparams.json",
@@ -43,9 +39,7 @@ use rule evaluate_sparse as evaluate_sparse_joint_pipeline with:
 
 use rule profile_sparse as profile_sparse_joint_pipeline with:
     input:
-        code=package_files(
-            "compute", "datasets", "models", "sparse", "train", "io", "logs"
-        ),
+        code=script_code("profile_sparse"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         compute="results/phase2/{dataset}/joint_pipeline/rho{rho}/compute.tsv",
@@ -66,19 +60,7 @@ use rule profile_sparse as profile_sparse_joint_pipeline with:
 
 use rule measure_receptive_fields as measure_receptive_fields_joint_pipeline with:
     input:
-        code=package_files(
-            "receptive",
-            "datasets",
-            "recovery",
-            "motifs",
-            "selection",
-            "sparse",
-            "models",
-            "seq",
-            "stats",
-            "io",
-            "logs",
-        ),
+        code=script_code("measure_receptive_fields"),
         encoded="results/data/{dataset}/encoded.npz",
         predictions=joint_pipeline_models("predictions.npz"),
         hparams=joint_pipeline_models("hparams.json"),
@@ -116,7 +98,7 @@ use rule measure_receptive_fields as measure_receptive_fields_joint_pipeline wit
 
 use rule summarize_phase2 as summarize_phase2_joint_pipeline with:
     input:
-        code=package_files("stats", "io", "logs"),
+        code=script_code("summarize_phase2"),
         metrics=joint_pipeline_models("metrics.tsv"),
         selection=joint_pipeline_models("selection.tsv"),
         predictions=joint_pipeline_models("predictions.npz"),

@@ -4,7 +4,7 @@
 
 rule train_pipeline:
     input:
-        code=package_files("datasets", "pipeline", "train", "io", "logs"),
+        code=script_code("train_pipeline"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         model=f"{P3}/model.pt",
@@ -33,7 +33,7 @@ rule train_pipeline:
 
 rule fit_floors:
     input:
-        code=package_files("datasets", "floors", "stats", "io", "logs"),
+        code=script_code("fit_floors"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         floors="results/phase3/{dataset}/floors.tsv",
@@ -53,17 +53,7 @@ rule fit_floors:
 
 rule compare_models:
     input:
-        code=package_files(
-            "compare",
-            "stats",
-            "datasets",
-            "compute",
-            "models",
-            "pipeline",
-            "plots",
-            "io",
-            "logs",
-        ),
+        code=script_code("compare_models"),
         encoded="results/data/{dataset}/encoded.npz",
         floors="results/phase3/{dataset}/floors.tsv",
         attention_metrics=expand(
@@ -176,7 +166,7 @@ rule compare_models:
 
 checkpoint declare_verdicts:
     input:
-        code=package_files("compare", "stats", "io", "logs"),
+        code=script_code("declare_verdicts"),
         tests=expand(
             "results/phase3/{dataset}/comparison/tests.tsv", dataset=list(DATASETS)
         ),
@@ -218,9 +208,7 @@ checkpoint declare_verdicts:
 rule interpret_model:
     input:
         unpack(get_interpreted_model),
-        code=package_files(
-            "datasets", "interpret", "models", "pipeline", "recovery", "io", "logs"
-        ),
+        code=script_code("interpret_model"),
         encoded="results/data/{dataset}/encoded.npz",
     output:
         table=f"{INTERPRET}/interpretation.tsv",
@@ -244,7 +232,7 @@ rule interpret_model:
 
 rule summarize_interpretability:
     input:
-        code=package_files("compare", "stats", "io", "logs"),
+        code=script_code("summarize_interpretability"),
         tables=expand(
             f"{INTERPRET}/interpretation.tsv",
             dataset="{dataset}",
@@ -272,7 +260,7 @@ rule summarize_interpretability:
 
 rule extract_pipeline:
     input:
-        code=package_files("datasets", "interpret", "pipeline", "io", "logs"),
+        code=script_code("extract_pipeline"),
         encoded="results/data/{dataset}/encoded.npz",
         model="results/phase3/{dataset}/joint_pipeline/seed{seed}/model.pt",
         hparams="results/phase3/{dataset}/joint_pipeline/seed{seed}/hparams.json",
