@@ -16,7 +16,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from local_gsattn import package_modules
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,7 +92,8 @@ for script in sys.argv[2:]:
     for name in [m for m in sys.modules if m == "gsattn" or m.startswith("gsattn.")]:
         del sys.modules[name]
     runpy.run_path(f"{sys.argv[1]}/{script}", run_name="not_snakemake")
-    out[script] = sorted(m.__file__ for n, m in sys.modules.items() if n == "gsattn" or n.startswith("gsattn."))
+    names = [n for n in sys.modules if n == "gsattn" or n.startswith("gsattn.")]
+    out[script] = sorted(sys.modules[n].__file__ for n in names)
 print(json.dumps(out))
 """
 
