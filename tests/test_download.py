@@ -477,3 +477,21 @@ def test_rule_file_downloads_over_loopback_with_snakemake(server, tmp_path):
     assert json.loads((tmp_path / target).read_text())["source"] == "download"
     assert server.hits == {"/b/x.fa.gz": 2}
     assert "HTTP 503" in (tmp_path / "results/logs/download_source/toy/sub/x.fa.gz.log").read_text()
+
+
+def test_a_file_that_appears_during_the_download_is_not_replaced(server, tmp_path, monkeypatch):
+    import gsattn.download
+
+    url = server.serve("/good.fa", (200, GOOD))
+    dest = tmp_path / "good.fa"
+    checked = gsattn.download.check_file
+
+    def check_then_race(path, remote, origin):
+        digest = checked(path, remote, origin)
+        dest.write_bytes(b">other\nTTTT\n")  # another writer finishes first
+        return digest
+
+    monkeypatch.setattr(gsattn.download, "check_file", check_then_race)
+    with pytest.raises(InputError, match="appeared while downloading; not overwritten"):
+        fetch(_remote(url), dest, **FAST)
+    assert dest.read_bytes() == b">other\nTTTT\n" and _left(tmp_path) == ["good.fa"]
