@@ -1,32 +1,12 @@
-# genomic-sparse-attention: do sparse, motif-centred attention models reproduce
-# full attention on DNA? One config (config/config.yaml) drives every stage.
-from snakemake.utils import min_version
-
-min_version("9.0")
-
-
-# The default study, unless --configfile names the user's own: that file then
-# replaces it (Snakemake would otherwise merge it over this one). --config
-# key=value applies over whichever file is used.
-if not workflow.overwrite_configfiles:
-
-    configfile: "config/config.yaml"
+# The workflow lives in workflow/Snakefile, where the Snakemake workflow catalog
+# and `module` deployments look for it; this file runs it from the repository
+# root (`snakemake` finds ./Snakefile first).
+include: "workflow/Snakefile"
 
 
-include: "workflow/rules/common.smk"
-include: "workflow/rules/data.smk"
-include: "workflow/rules/phase1.smk"
-include: "workflow/rules/phase2.smk"
-include: "workflow/rules/phase3.smk"
-include: "workflow/rules/phase2_winner.smk"
-include: "workflow/rules/learning_curve.smk"
-
-
-report: "workflow/report/workflow.rst"
-
-
-rule all:
+# An included file's default target does not carry over to the including one,
+# so the default target is named again here: the same files as `rule all`.
+rule default:
     default_target: True
     input:
-        get_final_outputs(),
-        joint_pipeline_teacher_outputs,
+        rules.all.input,

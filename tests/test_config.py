@@ -1,4 +1,5 @@
 import copy
+import json
 import re
 
 import jsonschema
@@ -70,6 +71,31 @@ def test_default_configs_validate_and_fill_defaults():
     assert minimal["datasets"]["d"]["type"] == "synthetic"
     assert minimal["datasets"]["d"]["background"] == {"model": "iid", "gc": 0.41, "order": 2, "fasta": None}
     assert minimal["datasets"]["u"]["crop"] == "center" and minimal["datasets"]["u"]["sites"] is None
+
+
+def _as_rules_see_it(config: dict) -> dict:
+    """Each entry of each section, serialised with its key order and number types (a rule's
+    params are recorded by their repr, so ``8`` and ``8.0`` or a reordered mapping differ)."""
+    return {
+        (section, key): json.dumps(value)
+        for section, entries in config.items()
+        for key, value in (entries.items() if isinstance(entries, dict) else [(None, entries)])
+    }
+
+
+def test_the_default_config_writes_out_the_values_a_run_takes():
+    raw = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    sections = SCHEMA["properties"]
+    assert set(raw) == set(sections)  # every section is shown...
+    for name, section in sections.items():
+        if "properties" in section:  # ...with every key
+            assert set(raw[name]) == set(section["properties"]), name
+    # Its values are the schema's defaults but for the data sets and three ablation seeds,
+    # so a run with it is the run with only those written (the file as it was before).
+    full = _validated(raw)
+    lean = _validated({"datasets": raw["datasets"], "phase1": {"ablation_seeds": 3}})
+    assert full == lean
+    assert _as_rules_see_it(full) == _as_rules_see_it(lean)
 
 
 @pytest.mark.parametrize(

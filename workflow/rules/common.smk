@@ -6,7 +6,12 @@ from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
 
-SCRIPTS = Path(workflow.basedir) / "workflow" / "scripts"
+# The scripts beside this rule file (workflow/scripts), wherever the workflow is
+# deployed: workflow.basedir is the *user's* Snakefile folder when this workflow
+# is used as a module. A local checkout is needed (the package is imported here).
+SCRIPTS = (
+    Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent / "scripts"
+)
 sys.path.insert(0, str(SCRIPTS))
 from gsattn.config import check_config  # noqa: E402
 from gsattn.io import read_table  # noqa: E402
