@@ -18,7 +18,6 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/phase1.smk"
 include: "workflow/rules/phase2.smk"
 include: "workflow/rules/phase3.smk"
-include: "workflow/rules/phase2_winner.smk"
 include: "workflow/rules/learning_curve.smk"
 
 
