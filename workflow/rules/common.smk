@@ -100,7 +100,7 @@ def get_final_outputs():
 
 
 def get_ids(wildcards):
-    """The identifiers of what a rule makes, typed, from its wildcards: ``dataset``,
+    """Typed identifiers of what a job makes, from its wildcards: ``dataset``,
     ``model``, ``teacher``, ``rho`` (the config's float), ``seed`` (int), whichever apply.
     Scripts write them as the leading columns of their tables."""
     ids = {}

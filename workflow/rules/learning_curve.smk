@@ -50,9 +50,9 @@ use rule train_attention as train_attention_curve with:
         history=L.curve_model("history.tsv"),
         metrics=L.curve_model("test_metrics.tsv"),
     log:
-        L.log("train_attention_curve", L.curve_key(seed="{seed}")),
+        L.log("train_attention_curve", L.curve_seed_key()),
     benchmark:
-        L.benchmark("train_attention_curve", L.curve_key(seed="{seed}"))
+        L.benchmark("train_attention_curve", L.curve_seed_key())
     params:
         spec=get_reference_spec,
         training=PHASE1["training"],

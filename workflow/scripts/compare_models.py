@@ -1,6 +1,6 @@
 """Rule compare_models: traditional attention against the joint pipeline, head to head.
 
-Attention is Phase 1's reference variant, the joint pipeline Phase 3's; both
+Attention is Phase 1's reference model, the joint pipeline Phase 3's; both
 were trained on the same data, splits and seeds (a seed varies initialisation
 and batch order; the data and split are fixed by the data set's seed). Paired
 tests across seeds (t, the primary test by default; Wilcoxon as a robustness

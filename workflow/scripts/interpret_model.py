@@ -1,6 +1,6 @@
 """Rule interpret_model: do a model's attributions point at the planted motifs?
 
-For one model (Phase 1's reference attention variant, the joint pipeline or the
+For one model (Phase 1's reference attention model, the joint pipeline or the
 CNN) and seed, on test sequences that hold a site of any motif (the first
 ``max_sequences`` in data-set order; every model and seed sees the same ones):
 

@@ -1,4 +1,4 @@
-"""Rule train_attention: train one attention variant on one data set with one seed.
+"""Rule train_attention: train one Phase 1 attention model on one data set with one seed.
 
 Writes the best (lowest validation loss) ``state_dict``, its hyper-parameters as
 JSON, the per-epoch history and the metrics on every split (test is the one

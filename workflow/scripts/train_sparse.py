@@ -1,7 +1,7 @@
 """Rule train_sparse: distil one teacher into a top-k sparse approximator.
 
-The teacher is the Phase 1 reference attention variant trained with the same
-seed, or (rule ``train_sparse_joint_pipeline``) Phase 3's joint pipeline; the
+The teacher is the Phase 1 reference attention model trained with the same
+seed, or (teacher ``joint_pipeline``) Phase 3's joint pipeline; the
 targets are the vectors its classifier reads, saved in ``ground_truth.npz``
 (``pooled``: the attention's pooled vector, or the joint pipeline's hidden layer
 computed from its compressed representation, see :mod:`gsattn.sparse`). The

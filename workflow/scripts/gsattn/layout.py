@@ -75,9 +75,14 @@ def phase3_key(dataset="{dataset}", model="{model}", seed="{seed}") -> str:
     return f"{dataset}/{model}/seed{seed}"
 
 
-def curve_key(dataset="{dataset}", size="{size}", seed=None) -> str:
-    """``<dataset>/n<size>[/seed<seed>]``: one learning-curve size (and seed)."""
-    return _join(dataset, f"n{size}", "" if seed is None else f"seed{seed}")
+def curve_key(dataset="{dataset}", size="{size}") -> str:
+    """``<dataset>/n<size>``: one learning-curve size."""
+    return f"{dataset}/n{size}"
+
+
+def curve_seed_key(dataset="{dataset}", size="{size}", seed="{seed}") -> str:
+    """``<dataset>/n<size>/seed<seed>``: one learning-curve model."""
+    return f"{curve_key(dataset, size)}/seed{seed}"
 
 
 def log(rule: str, key: str) -> str:
@@ -182,7 +187,7 @@ def curve_data(file: str = "", dataset="{dataset}", size="{size}") -> str:
 
 def curve_model(file: str = "", dataset="{dataset}", size="{size}", seed="{seed}") -> str:
     """``results/learning_curve/<dataset>/n<size>/seed<seed>/<file>``."""
-    return _join(RESULTS, "learning_curve", curve_key(dataset, size, seed), file)
+    return _join(RESULTS, "learning_curve", curve_seed_key(dataset, size, seed), file)
 
 
 # ---- teachers
