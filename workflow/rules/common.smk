@@ -417,4 +417,8 @@ def synthetic_curves():
 
 def get_extract_ids(wildcards):
     """``dataset``, ``model`` (``joint_pipeline``) and ``seed`` of an extracted pipeline."""
-    return get_ids(wildcards) | {"model": "joint_pipeline"}
+    return {
+        "dataset": wildcards.dataset,
+        "model": "joint_pipeline",
+        "seed": int(wildcards.seed),
+    }
