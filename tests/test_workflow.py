@@ -158,6 +158,12 @@ def test_tiny_phase1_outputs(tiny_run):
                 assert gt["ids"].tolist() == ids and gt["split"].tolist() == split
                 assert gt["outputs"].shape == (len(ids), spec["length"], 16)
                 assert gt["maps"].shape == (4, 4, spec["length"] + 1, spec["length"] + 1)  # CLS pooling
+        for model in config["phase1"]["models"]:  # each model's tables carry its identifiers
+            rows = read_table(phase1 / model / "seed1" / "test_metrics.tsv")
+            assert {(r["dataset"], r["model"], r["seed"]) for r in rows} == {(name, model, 1)}
+            assert {(r["dataset"], r["model"]) for r in read_table(phase1 / model / "compute.tsv")} == {
+                (name, model)
+            }
         summary = phase1 / "summary"
         metrics = read_table(summary / "metrics_summary.tsv")
         assert {r["model"] for r in metrics} == set(config["phase1"]["models"])
