@@ -162,9 +162,9 @@ def test_regression_is_refused_because_phases_2_and_3_judge_binary_classifiers(p
 
 
 def test_names_that_share_a_results_folder_are_refused():
-    variants = {"summary": {}, "attention": {"positional": "sinusoidal", "stem": "conv", "pooling": "cls"}}
-    config = _validated({"datasets": {"d": {}}, "phase1": {"variants": variants}})
-    with pytest.raises(ConfigError, match="phase1.variants.summary: 'summary' is reserved"):
+    models = {"summary": {}, "attention": {"positional": "sinusoidal", "stem": "conv", "pooling": "cls"}}
+    config = _validated({"datasets": {"d": {}}, "phase1": {"models": models}})
+    with pytest.raises(ConfigError, match="phase1.models.summary: 'summary' is reserved"):
         check_config(config)
     with pytest.raises(ConfigError, match="datasets.scaling: 'scaling' is reserved"):
         check_config(_validated({"datasets": {"scaling": {}}}))
@@ -223,11 +223,11 @@ def test_a_configfile_replaces_the_default_config_and_config_still_applies():
     default = yaml.safe_load((REPO / "config/config.yaml").read_text())
     assert not set(tiny["datasets"]) & set(default["datasets"])
     out = _dry_run_from_the_repository_root(
-        "--configfile", "tests/config/tiny.yaml", "--config", 'phase1={"reference": "seed"}'
+        "--configfile", "tests/config/tiny.yaml", "--config", 'phase1={"reference": "design"}'
     )
     planned = set(re.findall(r"wildcards: dataset=(\w+)", out))
     assert planned == set(tiny["datasets"])  # not the default's data sets as well
-    assert "results/phase1/tiny_any/seed/seed1/ground_truth.npz" in out  # --config over the file
+    assert "results/phase1/tiny_any/design/seed1/ground_truth.npz" in out  # --config over the file
     out = _dry_run_from_the_repository_root()
     assert set(re.findall(r"wildcards: dataset=(\w+)", out)) == set(default["datasets"])
 

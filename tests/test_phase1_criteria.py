@@ -89,7 +89,7 @@ def test_accuracy_criteria_on_known_accuracies(tmp_path):
 
 def _recovery_row(seed, p, hit=0.6):
     return {
-        "variant": "attention",
+        "model": "attention",
         "seed": seed,
         "method": "attention",
         "head": "mean",

@@ -70,7 +70,8 @@ def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_s
     assert jobs["train_pipeline"] == n_data * 2 * n_seeds and jobs["fit_floors"] == n_data
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
     assert jobs["interpret_model"] == n_data * 3 * n_seeds and jobs["summarize_interpretability"] == n_data
-    assert "train_sparse_joint_pipeline" not in jobs  # teacher: winner waits for the declared verdicts
+    # teacher: winner waits for the declared verdicts: no joint-pipeline student planned yet
+    assert "results/phase2/" in result.stdout and "/joint_pipeline/rho" not in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +158,15 @@ def test_tiny_phase1_outputs(tiny_run):
                 assert gt["ids"].tolist() == ids and gt["split"].tolist() == split
                 assert gt["outputs"].shape == (len(ids), spec["length"], 16)
                 assert gt["maps"].shape == (4, 4, spec["length"] + 1, spec["length"] + 1)  # CLS pooling
+        for model in config["phase1"]["models"]:  # each model's tables carry its identifiers
+            rows = read_table(phase1 / model / "seed1" / "test_metrics.tsv")
+            assert {(r["dataset"], r["model"], r["seed"]) for r in rows} == {(name, model, 1)}
+            assert {(r["dataset"], r["model"]) for r in read_table(phase1 / model / "compute.tsv")} == {
+                (name, model)
+            }
         summary = phase1 / "summary"
         metrics = read_table(summary / "metrics_summary.tsv")
-        assert {r["variant"] for r in metrics} == set(config["phase1"]["variants"])
+        assert {r["model"] for r in metrics} == set(config["phase1"]["models"])
         assert all(r["n_seeds"] == len(config["seeds"]) for r in metrics)
         recovery = read_table(summary / "recovery_summary.tsv")
         assert {r["group"] for r in recovery} >= {"recovery"}
@@ -181,7 +188,7 @@ def test_tiny_phase1_outputs(tiny_run):
         } or (name == "tiny_byo" and "accuracy_fraction_of_oracle" not in criteria)
         per_seed = read_table(summary / "test_metrics.tsv")
         accuracy = np.mean(
-            [r["value"] for r in per_seed if r["variant"] == "attention" and r["metric"] == "accuracy"]
+            [r["value"] for r in per_seed if r["model"] == "attention" and r["metric"] == "accuracy"]
         )
         assert criteria["accuracy"]["measured"] == pytest.approx(accuracy, abs=1e-6)
         assert criteria["accuracy"]["ci_low"] <= accuracy <= criteria["accuracy"]["ci_high"]
@@ -219,7 +226,7 @@ def test_tiny_phase2_outputs(tiny_run):
     config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
     rhos = {str(r) for r in config["phase2"]["rhos"]}
     for name in config["datasets"]:
-        summary = tiny_run / "results" / "phase2" / name / "summary"
+        summary = tiny_run / "results" / "phase2" / name / "attention" / "summary"
         criteria = read_table(summary / "criteria.tsv")
         assert {str(r["rho"]) for r in criteria if r["criterion"] == "accuracy_fraction"} == rhos
         assert {r["criterion"] for r in criteria} >= {
@@ -230,6 +237,12 @@ def test_tiny_phase2_outputs(tiny_run):
         assert all(r["verdict"] in {"holds", "does not hold", "inconclusive"} for r in criteria)
         metrics = read_table(summary / "metrics_summary.tsv")
         assert {r["metric"] for r in metrics} >= {"cosine", "accuracy_ratio"}
+        student = tiny_run / "results" / "phase2" / name / "attention" / "rho0.1" / "seed1"
+        for table in ("metrics.tsv", "selection.tsv"):  # the student's identifiers, as columns
+            with open(student / table) as handle:
+                assert handle.readline().startswith("dataset\tteacher\trho\tseed\t")
+        ids = {(r["dataset"], r["teacher"], r["rho"], r["seed"]) for r in read_table(student / "metrics.tsv")}
+        assert ids == {(name, "attention", 0.1, 1)}
     scaling = read_table(tiny_run / "results/phase2/scaling/scaling.tsv")
     assert {r["length"] for r in scaling} == {64, 128}
     assert {r["method"] for r in scaling} >= {"mha", "sdpa", "sparse"}
@@ -367,7 +380,7 @@ def test_joint_pipeline_teacher_runs_phase2_again(tiny_run, tmp_path):
 
 
 def test_learning_curve_target(tiny_run, tmp_path):
-    """`snakemake learning_curve` trains the reference variant at each size; not part of `all`."""
+    """`snakemake learning_curve` trains the reference model at each size; not part of `all`."""
     config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
     config["learning_curve"] = {"sizes": [40, 48], "seeds": [1]}
     configfile = tmp_path / "tiny_curve.yaml"

@@ -1,4 +1,5 @@
 # Config validation, wildcard constraints and the input/param helpers of every rule.
+import re
 import sys
 from pathlib import Path
 
@@ -13,8 +14,10 @@ SCRIPTS = (
     Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parent / "scripts"
 )
 sys.path.insert(0, str(SCRIPTS))
+from gsattn import layout as L  # noqa: E402
 from gsattn.config import check_config  # noqa: E402
 from gsattn.io import read_table  # noqa: E402
+from gsattn.teachers import TEACHERS, profile_fields  # noqa: E402
 from local_gsattn import package_modules  # noqa: E402
 
 check_config(config)
@@ -71,188 +74,271 @@ def get_length(wildcards):
 
 def get_final_outputs():
     """Everything ``rule all`` asks for."""
-    data = expand(
-        "results/data/{dataset}/{file}",
-        dataset=list(DATASETS),
-        file=["encoded.npz", "summary.tsv", "pwm_oracle.tsv"],
-    )
-    truth = expand(
-        "results/phase1/{dataset}/{variant}/seed{seed}/ground_truth.npz",
-        dataset=list(DATASETS),
-        variant=config["phase1"]["reference"],
-        seed=config["seeds"],
-    )
-    summary = expand(
-        "results/phase1/{dataset}/summary/metrics_summary.tsv", dataset=list(DATASETS)
-    )
-    phase2 = expand(
-        "results/phase2/{dataset}/summary/criteria.tsv", dataset=list(DATASETS)
-    )
-    phase3 = expand(
-        "results/phase3/{dataset}/{kind}/seed{seed}/test_metrics.tsv",
-        dataset=list(DATASETS),
-        kind=config["phase3"]["models"],
-        seed=config["seeds"],
-    )
-    floors = expand("results/phase3/{dataset}/floors.tsv", dataset=list(DATASETS))
-    if {"joint_pipeline", "cnn"} <= set(config["phase3"]["models"]):
-        floors += ["results/phase3/verdicts.tsv"]
-    floors += expand(
-        "results/phase3/{dataset}/comparison/interpretability.tsv",
-        dataset=list(DATASETS),
-    )
+    names = list(DATASETS)
+    data = [
+        L.data(file, dataset)
+        for dataset in names
+        for file in ("encoded.npz", "summary.tsv", "pwm_oracle.tsv")
+    ]
+    truth = [
+        L.phase1_model("ground_truth.npz", dataset, REFERENCE, seed)
+        for dataset in names
+        for seed in SEEDS
+    ]
+    summary = [L.phase1_summary("metrics_summary.tsv", dataset) for dataset in names]
+    phase2 = [
+        L.phase2_summary("criteria.tsv", dataset, "attention") for dataset in names
+    ]
+    phase3 = [
+        L.phase3_model("test_metrics.tsv", dataset, model, seed)
+        for dataset in names
+        for model in PHASE3["models"]
+        for seed in SEEDS
+    ]
+    floors = [L.phase3_dataset("floors.tsv", dataset) for dataset in names]
+    if COMPARED:
+        floors += [L.phase3_all("verdicts.tsv")]
+    floors += [L.comparison("interpretability.tsv", dataset) for dataset in names]
     return (
-        data
-        + truth
-        + summary
-        + phase2
-        + ["results/phase2/scaling/scaling.tsv"]
-        + phase3
-        + floors
+        data + truth + summary + phase2 + [L.scaling("scaling.tsv")] + phase3 + floors
     )
+
+
+def get_ids(wildcards):
+    """Typed identifiers of what a job makes, from its wildcards: ``dataset``,
+    ``model``, ``teacher``, ``rho`` (the config's float), ``seed`` (int), whichever apply.
+    Scripts write them as the leading columns of their tables."""
+    ids = {}
+    for name in ("dataset", "model", "teacher"):
+        if name in wildcards.keys():
+            ids[name] = getattr(wildcards, name)
+    if "rho" in wildcards.keys():
+        ids["rho"] = RHO_VALUES[wildcards.rho]
+    if "seed" in wildcards.keys():
+        ids["seed"] = int(wildcards.seed)
+    return ids
+
+
+def get_dataset(wildcards):
+    """Name of data set ``wildcards.dataset``."""
+    return wildcards.dataset
 
 
 PHASE1 = config["phase1"]
-VARIANTS = list(PHASE1["variants"])
+PHASE1_MODELS = list(PHASE1["models"])
 SEEDS = config["seeds"]
-P1 = "results/phase1/{dataset}/{variant}/seed{seed}"
+REFERENCE = PHASE1["reference"]
 
 
 wildcard_constraints:
-    variant="|".join(VARIANTS),
     seed=r"\d+",
 
 
-def get_variant(wildcards):
-    """Model hyper-parameters of variant ``wildcards.variant``."""
-    return PHASE1["variants"][wildcards.variant]
+def get_phase1_spec(wildcards):
+    """Hyper-parameters of Phase 1 model ``wildcards.model``."""
+    return PHASE1["models"][wildcards.model]
 
 
-def variant_seeds(variant):
-    """Seeds variant ``variant`` is trained with: every seed for the reference, else ``ablation_seeds``."""
+def model_seeds(model):
+    """Seeds Phase 1 model ``model`` is trained with: every seed for the reference, else ``ablation_seeds``."""
     n = PHASE1["ablation_seeds"]
-    if variant == PHASE1["reference"] or n is None:
+    if model == REFERENCE or n is None:
         return SEEDS
     return SEEDS[:n]
 
 
-def phase1_models(pattern):
-    """``pattern`` (under a model folder) for every variant and its seeds of one data set."""
+def phase1_keys(wildcards):
+    """``model`` and ``seed`` of every Phase 1 model of one data set, in input order."""
+    return [
+        {"model": model, "seed": seed}
+        for model in PHASE1_MODELS
+        for seed in model_seeds(model)
+    ]
+
+
+def phase1_models(file):
+    """``file`` of every Phase 1 model and seed of one data set (order of ``phase1_keys``)."""
 
     def inputs(wildcards):
         return [
-            path
-            for variant in VARIANTS
-            for path in expand(
-                f"{P1}/{pattern}",
-                dataset=wildcards.dataset,
-                variant=variant,
-                seed=variant_seeds(variant),
-            )
+            L.phase1_model(file, wildcards.dataset, k["model"], k["seed"])
+            for k in phase1_keys(wildcards)
         ]
 
     return inputs
 
 
 def get_reference_truths(wildcards):
-    """Ground truth of the reference variant, every seed (its test logits feed the criteria)."""
-    return expand(
-        f"results/phase1/{wildcards.dataset}/{PHASE1['reference']}/seed{{seed}}/ground_truth.npz",
-        seed=SEEDS,
-    )
+    """Ground truth of the reference model, every seed (its test logits feed the criteria)."""
+    return [
+        L.phase1_model("ground_truth.npz", wildcards.dataset, REFERENCE, seed)
+        for seed in SEEDS
+    ]
 
 
-def phase1_variants(pattern):
-    """``pattern`` under ``results/phase1/<dataset>/<variant>/`` for every variant."""
+def phase1_profiles(file):
+    """``file`` of the compute profile of every Phase 1 model of one data set."""
 
     def inputs(wildcards):
-        return expand(
-            f"results/phase1/{{dataset}}/{{variant}}/{pattern}",
-            dataset=wildcards.dataset,
-            variant=VARIANTS,
-        )
+        return [
+            L.phase1_profile(file, wildcards.dataset, model) for model in PHASE1_MODELS
+        ]
 
     return inputs
 
 
 def get_reference_truth(wildcards):
-    """Ground truth of the reference variant with the first seed (for figures)."""
-    return f"results/phase1/{wildcards.dataset}/{PHASE1['reference']}/seed{SEEDS[0]}/ground_truth.npz"
+    """Ground truth of the reference model with the first seed (for figures)."""
+    return L.phase1_model("ground_truth.npz", wildcards.dataset, REFERENCE, SEEDS[0])
 
 
 PHASE2 = config["phase2"]
-RHOS = [str(r) for r in PHASE2["rhos"]]
-REFERENCE = PHASE1["reference"]
-P2 = "results/phase2/{dataset}/rho{rho}/seed{seed}"
-TEACHER = f"results/phase1/{{dataset}}/{REFERENCE}/seed{{seed}}"
+RHO_VALUES = {L.rho_text(r): r for r in PHASE2["rhos"]}
+RHOS = list(RHO_VALUES)
 
 
 wildcard_constraints:
-    rho=r"[0-9.]+",
+    rho="|".join(re.escape(r) for r in RHOS),
+    teacher="|".join(TEACHERS),
 
 
-def phase2_models(pattern):
-    """``pattern`` (under a sparse model folder) for every rho and seed of one data set."""
+def phase2_keys(wildcards):
+    """``rho`` and ``seed`` of every student of one data set and teacher, in input order."""
+    return [{"rho": RHO_VALUES[rho], "seed": seed} for rho in RHOS for seed in SEEDS]
+
+
+def phase2_models(file):
+    """``file`` of every student (rho × seed) of one data set and teacher (order of ``phase2_keys``)."""
 
     def inputs(wildcards):
-        return expand(
-            f"{P2}/{pattern}", dataset=wildcards.dataset, rho=RHOS, seed=SEEDS
-        )
+        return [
+            L.phase2_model(
+                file, wildcards.dataset, wildcards.teacher, k["rho"], k["seed"]
+            )
+            for k in phase2_keys(wildcards)
+        ]
 
     return inputs
 
 
-def phase2_rhos(pattern):
-    """``pattern`` under ``results/phase2/<dataset>/rho<rho>/`` for every rho."""
+def phase2_profiles(file):
+    """``file`` of the compute profile of every rho of one data set and teacher."""
 
     def inputs(wildcards):
-        return expand(
-            f"results/phase2/{{dataset}}/rho{{rho}}/{pattern}",
-            dataset=wildcards.dataset,
-            rho=RHOS,
-        )
+        return [
+            L.phase2_profile(file, wildcards.dataset, wildcards.teacher, rho)
+            for rho in RHOS
+        ]
 
     return inputs
+
+
+def get_teacher(wildcards):
+    """Weights, hyper-parameters and ground truth of the student's teacher, same seed."""
+    files = {
+        "teacher_model": "model.pt",
+        "teacher_hparams": "hparams.json",
+        "truth": "ground_truth.npz",
+    }
+    return {
+        name: L.teacher_model(
+            file, wildcards.dataset, wildcards.teacher, wildcards.seed, REFERENCE
+        )
+        for name, file in files.items()
+    }
+
+
+def get_teacher_evidence(wildcards):
+    """Ground truth and attributions of the student's teacher, same seed."""
+    files = {"truth": "ground_truth.npz", "attributions": "attributions.npz"}
+    return {
+        name: L.teacher_model(
+            file, wildcards.dataset, wildcards.teacher, wildcards.seed, REFERENCE
+        )
+        for name, file in files.items()
+    }
+
+
+def get_teacher_fields(wildcards):
+    """Sparse-student fields the teacher implies (none for attention)."""
+    return profile_fields(wildcards.teacher, PHASE3["pipeline"])
+
+
+def get_phase2_summary_inputs(wildcards):
+    """The teacher's compute table and, for the attention teacher, the scaling benchmark."""
+    files = {
+        "teacher_compute": L.teacher_compute(
+            wildcards.dataset, wildcards.teacher, SEEDS[0], REFERENCE
+        )
+    }
+    if wildcards.teacher == "attention":
+        files |= {
+            "speedups": L.scaling("speedups.tsv"),
+            "scaling": L.scaling("scaling.tsv"),
+        }
+    return files
 
 
 PHASE3 = config["phase3"]
-P3 = "results/phase3/{dataset}/{kind}/seed{seed}"
+PHASE3_MODELS = list(PHASE3["models"])
 
 
-COMPARED = {"joint_pipeline", "cnn"} <= set(PHASE3["models"])
-INTERPRETED_MODELS = ["attention", *PHASE3["models"]]
-INTERPRET = "results/phase3/{dataset}/interpretation/{model}/seed{seed}"
+COMPARED = {"joint_pipeline", "cnn"} <= set(PHASE3_MODELS)
+INTERPRETED_MODELS = ["attention", *PHASE3_MODELS]
 
 
 wildcard_constraints:
-    kind="|".join(PHASE3["models"]),
-    model="|".join(INTERPRETED_MODELS),
+    model="|".join(sorted({*PHASE1_MODELS, *INTERPRETED_MODELS})),
+
+
+def _alternatives(names):
+    return "|".join(names) if names else "(?!)"
+
+
+PHASE1_RE = _alternatives(PHASE1_MODELS)
+PHASE3_RE = _alternatives(PHASE3_MODELS)
+INTERPRETED_RE = _alternatives(INTERPRETED_MODELS)
 
 
 def get_interpreted_model(wildcards):
     """Weights and hyper-parameters of the model ``interpret_model`` attributes."""
     if wildcards.model == "attention":
-        folder = f"results/phase1/{wildcards.dataset}/{REFERENCE}/seed{wildcards.seed}"
+        folder = L.phase1_model("", wildcards.dataset, REFERENCE, wildcards.seed)
     else:
-        folder = (
-            f"results/phase3/{wildcards.dataset}/{wildcards.model}/seed{wildcards.seed}"
-        )
+        folder = L.phase3_model("", wildcards.dataset, wildcards.model, wildcards.seed)
     return {"model": f"{folder}/model.pt", "hparams": f"{folder}/hparams.json"}
 
 
-JP2 = "results/phase2/{dataset}/joint_pipeline/rho{rho}/seed{seed}"
-JP_TEACHER = "results/phase3/{dataset}/joint_pipeline/seed{seed}"
-
-
-def joint_pipeline_models(pattern):
-    """``pattern`` under every joint-pipeline-teacher sparse model of one data set."""
+def reference_models(file):
+    """``file`` of the reference Phase 1 model of one data set, every seed."""
 
     def inputs(wildcards):
-        return expand(
-            f"{JP2}/{pattern}", dataset=wildcards.dataset, rho=RHOS, seed=SEEDS
-        )
+        return [L.phase1_model(file, wildcards.dataset, REFERENCE, s) for s in SEEDS]
 
     return inputs
+
+
+def phase3_models(file, model):
+    """``file`` of Phase 3 model ``model`` of one data set, every seed."""
+
+    def inputs(wildcards):
+        return [L.phase3_model(file, wildcards.dataset, model, s) for s in SEEDS]
+
+    return inputs
+
+
+def get_reference_compute(wildcards):
+    """Compute table of the reference Phase 1 model."""
+    return L.phase1_profile("compute.tsv", wildcards.dataset, REFERENCE)
+
+
+def interpretation_tables(wildcards):
+    """Every interpretation table of one data set, model-major."""
+    return [
+        L.interpretation("interpretation.tsv", wildcards.dataset, model, seed)
+        for model in INTERPRETED_MODELS
+        for seed in SEEDS
+    ]
 
 
 def joint_pipeline_teacher_outputs(wildcards):
@@ -262,7 +348,7 @@ def joint_pipeline_teacher_outputs(wildcards):
     asks for the data sets where the joint pipeline is superior.
     """
     teacher = PHASE2["teacher"]
-    if teacher == "attention" or "joint_pipeline" not in PHASE3["models"]:
+    if teacher == "attention" or "joint_pipeline" not in PHASE3_MODELS:
         return []
     names = list(DATASETS)
     if teacher == "winner":
@@ -274,14 +360,11 @@ def joint_pipeline_teacher_outputs(wildcards):
             for r in read_table(verdicts)
             if r["phase2_joint_pipeline_teacher"] == "yes"
         ]
-    return expand(
-        "results/phase2/{dataset}/joint_pipeline/summary/criteria.tsv", dataset=names
-    )
+    return [L.phase2_summary("criteria.tsv", name, "joint_pipeline") for name in names]
 
 
 # Optional target learning_curve (workflow/rules/learning_curve.smk).
 CURVE = config["learning_curve"]
-LC = "results/learning_curve/{dataset}/n{size}"
 
 
 wildcard_constraints:
@@ -293,17 +376,26 @@ def get_curve_spec(wildcards):
     return DATASETS[wildcards.dataset] | {"n_sequences": int(wildcards.size)}
 
 
-def get_reference_variant(wildcards):
-    """Hyper-parameters of the reference Phase 1 variant."""
-    return PHASE1["variants"][REFERENCE]
+def get_reference_spec(wildcards):
+    """Hyper-parameters of the reference Phase 1 model."""
+    return PHASE1["models"][REFERENCE]
 
 
-def curve_inputs(pattern):
-    """``pattern`` under every size and seed of one data set, size-major (the script's order)."""
+def get_curve_ids(wildcards):
+    """``dataset``, ``model`` (the reference) and ``seed`` of one learning-curve model."""
+    return {
+        "dataset": wildcards.dataset,
+        "model": REFERENCE,
+        "seed": int(wildcards.seed),
+    }
+
+
+def curve_inputs(file):
+    """``file`` under every size and seed of one data set, size-major (the script's order)."""
 
     def inputs(wildcards):
         return [
-            f"results/learning_curve/{wildcards.dataset}/n{size}/seed{seed}/{pattern}"
+            L.curve_model(file, wildcards.dataset, size, seed)
             for size in CURVE["sizes"]
             for seed in CURVE["seeds"]
         ]
@@ -312,7 +404,26 @@ def curve_inputs(pattern):
 
 
 def curve_oracles(wildcards):
+    """The PWM-oracle table of every size of one data set."""
     return [
-        f"results/learning_curve/{wildcards.dataset}/n{size}/data/pwm_oracle.tsv"
+        L.curve_data("pwm_oracle.tsv", wildcards.dataset, size)
         for size in CURVE["sizes"]
     ]
+
+
+def synthetic_curves():
+    """The learning-curve table of every synthetic data set."""
+    return [
+        L.curve("learning_curve.tsv", n)
+        for n, s in DATASETS.items()
+        if s["type"] == "synthetic"
+    ]
+
+
+def get_extract_ids(wildcards):
+    """``dataset``, ``model`` (``joint_pipeline``) and ``seed`` of an extracted pipeline."""
+    return {
+        "dataset": wildcards.dataset,
+        "model": "joint_pipeline",
+        "seed": int(wildcards.seed),
+    }

@@ -7,12 +7,12 @@ rule plant_motifs:
         code=script_code("plant_motifs"),
         background=get_background_fasta,
     output:
-        fasta="results/data/{dataset}/sequences.fa",
-        labels="results/data/{dataset}/labels.tsv",
-        sites="results/data/{dataset}/sites.bed",
-        motifs="results/data/{dataset}/motifs.tsv",
+        fasta=L.data("sequences.fa"),
+        labels=L.data("labels.tsv"),
+        sites=L.data("sites.bed"),
+        motifs=L.data("motifs.tsv"),
     log:
-        "results/logs/plant_motifs/{dataset}.log",
+        L.log("plant_motifs", "{dataset}"),
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     conda:
@@ -32,12 +32,12 @@ rule import_fasta:
         unpack(get_user_files),
         code=script_code("import_fasta"),
     output:
-        fasta="results/data/{dataset}/sequences.fa",
-        labels="results/data/{dataset}/labels.tsv",
-        sites="results/data/{dataset}/sites.bed",
-        motifs="results/data/{dataset}/motifs.tsv",
+        fasta=L.data("sequences.fa"),
+        labels=L.data("labels.tsv"),
+        sites=L.data("sites.bed"),
+        motifs=L.data("motifs.tsv"),
     log:
-        "results/logs/import_fasta/{dataset}.log",
+        L.log("import_fasta", "{dataset}"),
     wildcard_constraints:
         dataset=FASTA_RE,
     conda:
@@ -55,20 +55,20 @@ rule import_fasta:
 rule encode_dataset:
     input:
         code=script_code("encode_dataset"),
-        fasta="results/data/{dataset}/sequences.fa",
-        labels="results/data/{dataset}/labels.tsv",
-        sites="results/data/{dataset}/sites.bed",
-        motifs="results/data/{dataset}/motifs.tsv",
+        fasta=L.data("sequences.fa"),
+        labels=L.data("labels.tsv"),
+        sites=L.data("sites.bed"),
+        motifs=L.data("motifs.tsv"),
     output:
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
         summary=report(
-            "results/data/{dataset}/summary.tsv",
+            L.data("summary.tsv"),
             caption="../report/summary.rst",
             category="Data",
             labels={"dataset": "{dataset}", "table": "summary"},
         ),
     log:
-        "results/logs/encode_dataset/{dataset}.log",
+        L.log("encode_dataset", "{dataset}"),
     conda:
         "../../envs/data.yaml"
     threads: 1
@@ -84,17 +84,17 @@ rule encode_dataset:
 rule score_pwm_oracle:
     input:
         code=script_code("score_pwm_oracle"),
-        encoded="results/data/{dataset}/encoded.npz",
-        motifs="results/data/{dataset}/motifs.tsv",
+        encoded=L.data("encoded.npz"),
+        motifs=L.data("motifs.tsv"),
     output:
         oracle=report(
-            "results/data/{dataset}/pwm_oracle.tsv",
+            L.data("pwm_oracle.tsv"),
             caption="../report/pwm_oracle.rst",
             category="Data",
             labels={"dataset": "{dataset}", "table": "PWM oracle"},
         ),
     log:
-        "results/logs/score_pwm_oracle/{dataset}.log",
+        L.log("score_pwm_oracle", "{dataset}"),
     conda:
         "../../envs/model.yaml"
     threads: 1

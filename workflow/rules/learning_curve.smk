@@ -1,16 +1,16 @@
 # Optional target `learning_curve` (not in `rule all`): the reference Phase 1
-# variant trained on re-drawn copies of each synthetic data set at the sizes of
+# model trained on re-drawn copies of each synthetic data set at the sizes of
 # `learning_curve.sizes`. Run with `snakemake learning_curve --cores N`.
 
 
 use rule plant_motifs as plant_motifs_curve with:
     output:
-        fasta=f"{LC}/data/sequences.fa",
-        labels=f"{LC}/data/labels.tsv",
-        sites=f"{LC}/data/sites.bed",
-        motifs=f"{LC}/data/motifs.tsv",
+        fasta=L.curve_data("sequences.fa"),
+        labels=L.curve_data("labels.tsv"),
+        sites=L.curve_data("sites.bed"),
+        motifs=L.curve_data("motifs.tsv"),
     log:
-        "results/logs/plant_motifs_curve/{dataset}/n{size}.log",
+        L.log("plant_motifs_curve", L.curve_key()),
     params:
         spec=get_curve_spec,
 
@@ -18,45 +18,46 @@ use rule plant_motifs as plant_motifs_curve with:
 use rule encode_dataset as encode_dataset_curve with:
     input:
         code=script_code("encode_dataset"),
-        fasta=f"{LC}/data/sequences.fa",
-        labels=f"{LC}/data/labels.tsv",
-        sites=f"{LC}/data/sites.bed",
-        motifs=f"{LC}/data/motifs.tsv",
+        fasta=L.curve_data("sequences.fa"),
+        labels=L.curve_data("labels.tsv"),
+        sites=L.curve_data("sites.bed"),
+        motifs=L.curve_data("motifs.tsv"),
     output:
-        encoded=f"{LC}/data/encoded.npz",
-        summary=f"{LC}/data/summary.tsv",
+        encoded=L.curve_data("encoded.npz"),
+        summary=L.curve_data("summary.tsv"),
     log:
-        "results/logs/encode_dataset_curve/{dataset}/n{size}.log",
+        L.log("encode_dataset_curve", L.curve_key()),
 
 
 use rule score_pwm_oracle as score_pwm_oracle_curve with:
     input:
         code=script_code("score_pwm_oracle"),
-        encoded=f"{LC}/data/encoded.npz",
-        motifs=f"{LC}/data/motifs.tsv",
+        encoded=L.curve_data("encoded.npz"),
+        motifs=L.curve_data("motifs.tsv"),
     output:
-        oracle=f"{LC}/data/pwm_oracle.tsv",
+        oracle=L.curve_data("pwm_oracle.tsv"),
     log:
-        "results/logs/score_pwm_oracle_curve/{dataset}/n{size}.log",
+        L.log("score_pwm_oracle_curve", L.curve_key()),
 
 
 use rule train_attention as train_attention_curve with:
     input:
         code=script_code("train_attention"),
-        encoded=f"{LC}/data/encoded.npz",
+        encoded=L.curve_data("encoded.npz"),
     output:
-        model=f"{LC}/seed{{seed}}/model.pt",
-        hparams=f"{LC}/seed{{seed}}/hparams.json",
-        history=f"{LC}/seed{{seed}}/history.tsv",
-        metrics=f"{LC}/seed{{seed}}/test_metrics.tsv",
+        model=L.curve_model("model.pt"),
+        hparams=L.curve_model("hparams.json"),
+        history=L.curve_model("history.tsv"),
+        metrics=L.curve_model("test_metrics.tsv"),
     log:
-        "results/logs/train_attention_curve/{dataset}/n{size}/seed{seed}.log",
+        L.log("train_attention_curve", L.curve_seed_key()),
     benchmark:
-        "results/benchmarks/train_attention_curve/{dataset}/n{size}/seed{seed}.tsv"
+        L.benchmark("train_attention_curve", L.curve_seed_key())
     params:
-        variant=get_reference_variant,
+        spec=get_reference_spec,
         training=PHASE1["training"],
         device=config["device"],
+        ids=get_curve_ids,
 
 
 rule summarize_learning_curve:
@@ -67,22 +68,22 @@ rule summarize_learning_curve:
         oracle=curve_oracles,
     output:
         table=report(
-            "results/learning_curve/{dataset}/learning_curve.tsv",
+            L.curve("learning_curve.tsv"),
             caption="../report/learning_curve.rst",
             category="Phase 1",
             subcategory="learning curve",
             labels={"dataset": "{dataset}", "table": "learning curve"},
         ),
-        per_seed="results/learning_curve/{dataset}/per_seed.tsv",
+        per_seed=L.curve("per_seed.tsv"),
         figure=report(
-            "results/learning_curve/{dataset}/learning_curve.png",
+            L.curve("learning_curve.png"),
             caption="../report/learning_curve.rst",
             category="Phase 1",
             subcategory="learning curve",
             labels={"dataset": "{dataset}", "figure": "learning curve"},
         ),
     log:
-        "results/logs/summarize_learning_curve/{dataset}.log",
+        L.log("summarize_learning_curve", "{dataset}"),
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     conda:
@@ -101,7 +102,4 @@ rule summarize_learning_curve:
 
 rule learning_curve:
     input:
-        expand(
-            "results/learning_curve/{dataset}/learning_curve.tsv",
-            dataset=[n for n, s in DATASETS.items() if s["type"] == "synthetic"],
-        ),
+        synthetic_curves(),

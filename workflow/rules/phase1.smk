@@ -1,20 +1,22 @@
 # Phase 1: full-attention baselines, their attention as ground truth, motif
-# recovery and the compute baseline. One model per data set x variant x seed.
+# recovery and the compute baseline. One model per data set x model x seed.
 
 
 rule train_attention:
     input:
         code=script_code("train_attention"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        model=f"{P1}/model.pt",
-        hparams=f"{P1}/hparams.json",
-        history=f"{P1}/history.tsv",
-        metrics=f"{P1}/test_metrics.tsv",
+        model=L.phase1_model("model.pt"),
+        hparams=L.phase1_model("hparams.json"),
+        history=L.phase1_model("history.tsv"),
+        metrics=L.phase1_model("test_metrics.tsv"),
     log:
-        "results/logs/train_attention/{dataset}/{variant}/seed{seed}.log",
+        L.log("train_attention", L.phase1_key()),
     benchmark:
-        "results/benchmarks/train_attention/{dataset}/{variant}/seed{seed}.tsv"
+        L.benchmark("train_attention", L.phase1_key())
+    wildcard_constraints:
+        model=PHASE1_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -22,9 +24,10 @@ rule train_attention:
         mem_mb=4000,
         runtime=120,
     params:
-        variant=get_variant,
+        spec=get_phase1_spec,
         training=PHASE1["training"],
         device=config["device"],
+        ids=get_ids,
     script:
         "../scripts/train_attention.py"
 
@@ -32,13 +35,15 @@ rule train_attention:
 rule extract_attention:
     input:
         code=script_code("extract_attention"),
-        encoded="results/data/{dataset}/encoded.npz",
-        model=f"{P1}/model.pt",
-        hparams=f"{P1}/hparams.json",
+        encoded=L.data("encoded.npz"),
+        model=L.phase1_model("model.pt"),
+        hparams=L.phase1_model("hparams.json"),
     output:
-        truth=f"{P1}/ground_truth.npz",
+        truth=L.phase1_model("ground_truth.npz"),
     log:
-        "results/logs/extract_attention/{dataset}/{variant}/seed{seed}.log",
+        L.log("extract_attention", L.phase1_key()),
+    wildcard_constraints:
+        model=PHASE1_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -54,14 +59,16 @@ rule extract_attention:
 rule evaluate_recovery:
     input:
         code=script_code("evaluate_recovery"),
-        encoded="results/data/{dataset}/encoded.npz",
-        model=f"{P1}/model.pt",
-        hparams=f"{P1}/hparams.json",
+        encoded=L.data("encoded.npz"),
+        model=L.phase1_model("model.pt"),
+        hparams=L.phase1_model("hparams.json"),
     output:
-        table=f"{P1}/recovery.tsv",
-        attributions=f"{P1}/attributions.npz",
+        table=L.phase1_model("recovery.tsv"),
+        attributions=L.phase1_model("attributions.npz"),
     log:
-        "results/logs/evaluate_recovery/{dataset}/{variant}/seed{seed}.log",
+        L.log("evaluate_recovery", L.phase1_key()),
+    wildcard_constraints:
+        model=PHASE1_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -71,6 +78,7 @@ rule evaluate_recovery:
     params:
         top_k=PHASE1["recovery"]["top_k"],
         tolerance=PHASE1["recovery"]["tolerance"],
+        ids=get_ids,
     script:
         "../scripts/evaluate_recovery.py"
 
@@ -78,12 +86,14 @@ rule evaluate_recovery:
 rule profile_compute:
     input:
         code=script_code("profile_compute"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        compute="results/phase1/{dataset}/{variant}/compute.tsv",
-        flops="results/phase1/{dataset}/{variant}/flops.tsv",
+        compute=L.phase1_profile("compute.tsv"),
+        flops=L.phase1_profile("flops.tsv"),
     log:
-        "results/logs/profile_compute/{dataset}/{variant}.log",
+        L.log("profile_compute", "{dataset}/{model}"),
+    wildcard_constraints:
+        model=PHASE1_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -91,9 +101,10 @@ rule profile_compute:
         mem_mb=4000,
         runtime=30,
     params:
-        variant=get_variant,
+        spec=get_phase1_spec,
         profile=PHASE1["profile"],
         device=config["device"],
+        ids=get_ids,
     script:
         "../scripts/profile_compute.py"
 
@@ -101,56 +112,56 @@ rule profile_compute:
 rule summarize_phase1:
     input:
         code=script_code("summarize_phase1"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
         metrics=phase1_models("test_metrics.tsv"),
         hparams=phase1_models("hparams.json"),
         recovery=phase1_models("recovery.tsv"),
         attributions=phase1_models("attributions.npz"),
-        compute=phase1_variants("compute.tsv"),
+        compute=phase1_profiles("compute.tsv"),
         truth=get_reference_truth,
         truths=get_reference_truths,
-        oracle="results/data/{dataset}/pwm_oracle.tsv",
+        oracle=L.data("pwm_oracle.tsv"),
     output:
         criteria=report(
-            "results/phase1/{dataset}/summary/criteria.tsv",
+            L.phase1_summary("criteria.tsv"),
             caption="../report/phase1_criteria.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "table": "criteria"},
         ),
-        metrics="results/phase1/{dataset}/summary/test_metrics.tsv",
+        metrics=L.phase1_summary("test_metrics.tsv"),
         metrics_summary=report(
-            "results/phase1/{dataset}/summary/metrics_summary.tsv",
+            L.phase1_summary("metrics_summary.tsv"),
             caption="../report/phase1_metrics.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "table": "test metrics"},
         ),
-        recovery="results/phase1/{dataset}/summary/recovery.tsv",
+        recovery=L.phase1_summary("recovery.tsv"),
         recovery_summary=report(
-            "results/phase1/{dataset}/summary/recovery_summary.tsv",
+            L.phase1_summary("recovery_summary.tsv"),
             caption="../report/phase1_recovery.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "table": "motif recovery"},
         ),
         compute=report(
-            "results/phase1/{dataset}/summary/compute.tsv",
+            L.phase1_summary("compute.tsv"),
             caption="../report/phase1_compute.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "table": "compute baseline"},
         ),
         maps=report(
-            "results/phase1/{dataset}/summary/attention_maps.png",
+            L.phase1_summary("attention_maps.png"),
             caption="../report/phase1_maps.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "figure": "attention maps"},
         ),
         profile=report(
-            "results/phase1/{dataset}/summary/meta_profile.png",
+            L.phase1_summary("meta_profile.png"),
             caption="../report/phase1_profile.rst",
             category="Phase 1",
             labels={"dataset": "{dataset}", "figure": "meta-profile"},
         ),
     log:
-        "results/logs/summarize_phase1/{dataset}.log",
+        L.log("summarize_phase1", "{dataset}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -158,7 +169,8 @@ rule summarize_phase1:
         mem_mb=4000,
         runtime=30,
     params:
-        reference=PHASE1["reference"],
+        reference=REFERENCE,
         criteria=PHASE1["criteria"],
+        models=phase1_keys,
     script:
         "../scripts/summarize_phase1.py"

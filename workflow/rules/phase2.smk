@@ -1,23 +1,24 @@
 # Phase 2: can a learned top-k selector + MLP reproduce full attention from 5-20 %
-# of the positions? One model per data set x rho x seed, distilled from the Phase 1
-# reference variant trained with the same seed.
+# of the positions? One model per data set x teacher x rho x seed, distilled from
+# the teacher trained with the same seed: the Phase 1 reference model (teacher
+# `attention`) or, where phase2.teacher asks (joint_pipeline_teacher_outputs in
+# common.smk), Phase 3's joint pipeline, whose compressed representation read
+# through its frozen head is what the student reproduces (gsattn.sparse).
 
 
 rule train_sparse:
     input:
+        unpack(get_teacher),
         code=script_code("train_sparse"),
-        encoded="results/data/{dataset}/encoded.npz",
-        teacher_model=f"{TEACHER}/model.pt",
-        teacher_hparams=f"{TEACHER}/hparams.json",
-        truth=f"{TEACHER}/ground_truth.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        model=f"{P2}/model.pt",
-        hparams=f"{P2}/hparams.json",
-        history=f"{P2}/history.tsv",
+        model=L.phase2_model("model.pt"),
+        hparams=L.phase2_model("hparams.json"),
+        history=L.phase2_model("history.tsv"),
     log:
-        "results/logs/train_sparse/{dataset}/rho{rho}/seed{seed}.log",
+        L.log("train_sparse", L.phase2_key()),
     benchmark:
-        "results/benchmarks/train_sparse/{dataset}/rho{rho}/seed{seed}.tsv"
+        L.benchmark("train_sparse", L.phase2_key())
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -29,24 +30,24 @@ rule train_sparse:
         training=PHASE2["training"],
         task_weight=PHASE2["task_weight"],
         device=config["device"],
+        ids=get_ids,
     script:
         "../scripts/train_sparse.py"
 
 
 rule evaluate_sparse:
     input:
+        unpack(get_teacher_evidence),
         code=script_code("evaluate_sparse"),
-        encoded="results/data/{dataset}/encoded.npz",
-        model=f"{P2}/model.pt",
-        hparams=f"{P2}/hparams.json",
-        truth=f"{TEACHER}/ground_truth.npz",
-        attributions=f"{TEACHER}/attributions.npz",
+        encoded=L.data("encoded.npz"),
+        model=L.phase2_model("model.pt"),
+        hparams=L.phase2_model("hparams.json"),
     output:
-        metrics=f"{P2}/metrics.tsv",
-        selection=f"{P2}/selection.tsv",
-        predictions=f"{P2}/predictions.npz",
+        metrics=L.phase2_model("metrics.tsv"),
+        selection=L.phase2_model("selection.tsv"),
+        predictions=L.phase2_model("predictions.npz"),
     log:
-        "results/logs/evaluate_sparse/{dataset}/rho{rho}/seed{seed}.log",
+        L.log("evaluate_sparse", L.phase2_key()),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -56,6 +57,7 @@ rule evaluate_sparse:
     params:
         n_perm=PHASE2["n_permutations"],
         n_boot=PHASE2["n_bootstrap"],
+        ids=get_ids,
     script:
         "../scripts/evaluate_sparse.py"
 
@@ -63,12 +65,12 @@ rule evaluate_sparse:
 rule profile_sparse:
     input:
         code=script_code("profile_sparse"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        compute="results/phase2/{dataset}/rho{rho}/compute.tsv",
-        flops="results/phase2/{dataset}/rho{rho}/flops.tsv",
+        compute=L.phase2_profile("compute.tsv"),
+        flops=L.phase2_profile("flops.tsv"),
     log:
-        "results/logs/profile_sparse/{dataset}/rho{rho}.log",
+        L.log("profile_sparse", L.phase2_rho_key()),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -79,7 +81,8 @@ rule profile_sparse:
         model=PHASE2["model"],
         profile=PHASE1["profile"],
         device=config["device"],
-        teacher={},
+        teacher=get_teacher_fields,
+        ids=get_ids,
     script:
         "../scripts/profile_sparse.py"
 
@@ -88,21 +91,21 @@ rule benchmark_scaling:
     input:
         code=script_code("benchmark_scaling"),
     output:
-        table="results/phase2/scaling/scaling.tsv",
+        table=L.scaling("scaling.tsv"),
         ratios=report(
-            "results/phase2/scaling/speedups.tsv",
+            L.scaling("speedups.tsv"),
             caption="../report/phase2_scaling.rst",
             category="Phase 2",
             labels={"table": "speed-ups vs L"},
         ),
         figure=report(
-            "results/phase2/scaling/scaling.png",
+            L.scaling("scaling.png"),
             caption="../report/phase2_scaling.rst",
             category="Phase 2",
             labels={"figure": "time and memory vs L"},
         ),
     log:
-        "results/logs/benchmark_scaling/benchmark_scaling.log",
+        L.log("benchmark_scaling", "benchmark_scaling"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -115,7 +118,7 @@ rule benchmark_scaling:
         memory_budget_gb=PHASE2["scaling"]["memory_budget_gb"],
         repeats=PHASE2["scaling"]["repeats"],
         sparse_model=PHASE2["model"],
-        phase1_model=PHASE1["variants"][REFERENCE],
+        phase1_model=PHASE1["models"][REFERENCE],
     script:
         "../scripts/benchmark_scaling.py"
 
@@ -123,30 +126,42 @@ rule benchmark_scaling:
 rule measure_receptive_fields:
     input:
         code=script_code("measure_receptive_fields"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
         predictions=phase2_models("predictions.npz"),
         hparams=phase2_models("hparams.json"),
     output:
         table=report(
-            "results/phase2/{dataset}/summary/receptive_fields.tsv",
+            L.phase2_summary("receptive_fields.tsv"),
             caption="../report/phase2_receptive_fields.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "table": "sequence seen"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "table": "sequence seen",
+            },
         ),
         distances=report(
-            "results/phase2/{dataset}/summary/site_distances.tsv",
+            L.phase2_summary("site_distances.tsv"),
             caption="../report/phase2_site_distances.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "table": "distance to sites"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "table": "distance to sites",
+            },
         ),
         figure=report(
-            "results/phase2/{dataset}/summary/site_distances.png",
+            L.phase2_summary("site_distances.png"),
             caption="../report/phase2_site_distances.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "figure": "distance to sites"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "figure": "distance to sites",
+            },
         ),
     log:
-        "results/logs/measure_receptive_fields/{dataset}.log",
+        L.log("measure_receptive_fields", "{dataset}/{teacher}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -155,42 +170,53 @@ rule measure_receptive_fields:
         runtime=30,
     params:
         n_boot=PHASE2["n_bootstrap"],
+        students=phase2_keys,
     script:
         "../scripts/measure_receptive_fields.py"
 
 
 rule summarize_phase2:
     input:
+        unpack(get_phase2_summary_inputs),
         code=script_code("summarize_phase2"),
-        receptive_fields="results/phase2/{dataset}/summary/receptive_fields.tsv",
+        receptive_fields=L.phase2_summary("receptive_fields.tsv"),
         metrics=phase2_models("metrics.tsv"),
         selection=phase2_models("selection.tsv"),
         predictions=phase2_models("predictions.npz"),
-        sparse_compute=phase2_rhos("compute.tsv"),
-        teacher_compute=f"results/phase1/{{dataset}}/{REFERENCE}/compute.tsv",
-        speedups="results/phase2/scaling/speedups.tsv",
-        scaling="results/phase2/scaling/scaling.tsv",
+        sparse_compute=phase2_profiles("compute.tsv"),
     output:
         criteria=report(
-            "results/phase2/{dataset}/summary/criteria.tsv",
+            L.phase2_summary("criteria.tsv"),
             caption="../report/phase2_criteria.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "table": "criteria"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "table": "criteria",
+            },
         ),
         metrics=report(
-            "results/phase2/{dataset}/summary/metrics_summary.tsv",
+            L.phase2_summary("metrics_summary.tsv"),
             caption="../report/phase2_metrics.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "table": "fidelity and accuracy"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "table": "fidelity and accuracy",
+            },
         ),
         selection=report(
-            "results/phase2/{dataset}/summary/selection_summary.tsv",
+            L.phase2_summary("selection_summary.tsv"),
             caption="../report/phase2_selection.rst",
             category="Phase 2",
-            labels={"dataset": "{dataset}", "table": "selection vs motifs"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "table": "selection vs motifs",
+            },
         ),
     log:
-        "results/logs/summarize_phase2/{dataset}.log",
+        L.log("summarize_phase2", "{dataset}/{teacher}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -200,5 +226,6 @@ rule summarize_phase2:
     params:
         criteria=PHASE2["criteria"],
         n_boot=PHASE2["n_bootstrap"],
+        students=phase2_keys,
     script:
         "../scripts/summarize_phase2.py"

@@ -5,17 +5,19 @@
 rule train_pipeline:
     input:
         code=script_code("train_pipeline"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        model=f"{P3}/model.pt",
-        hparams=f"{P3}/hparams.json",
-        history=f"{P3}/history.tsv",
-        metrics=f"{P3}/test_metrics.tsv",
-        predictions=f"{P3}/predictions.npz",
+        model=L.phase3_model("model.pt"),
+        hparams=L.phase3_model("hparams.json"),
+        history=L.phase3_model("history.tsv"),
+        metrics=L.phase3_model("test_metrics.tsv"),
+        predictions=L.phase3_model("predictions.npz"),
     log:
-        "results/logs/train_pipeline/{dataset}/{kind}/seed{seed}.log",
+        L.log("train_pipeline", L.phase3_key()),
     benchmark:
-        "results/benchmarks/train_pipeline/{dataset}/{kind}/seed{seed}.tsv"
+        L.benchmark("train_pipeline", L.phase3_key())
+    wildcard_constraints:
+        model=PHASE3_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -27,6 +29,7 @@ rule train_pipeline:
         training=PHASE3["training"],
         rates=PHASE3["learning_rates"],
         device=config["device"],
+        ids=get_ids,
     script:
         "../scripts/train_pipeline.py"
 
@@ -34,11 +37,11 @@ rule train_pipeline:
 rule fit_floors:
     input:
         code=script_code("fit_floors"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        floors="results/phase3/{dataset}/floors.tsv",
+        floors=L.phase3_dataset("floors.tsv"),
     log:
-        "results/logs/fit_floors/{dataset}.log",
+        L.log("fit_floors", "{dataset}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -54,100 +57,61 @@ rule fit_floors:
 rule compare_models:
     input:
         code=script_code("compare_models"),
-        encoded="results/data/{dataset}/encoded.npz",
-        floors="results/phase3/{dataset}/floors.tsv",
-        attention_metrics=expand(
-            "results/phase1/{{dataset}}/{variant}/seed{seed}/test_metrics.tsv",
-            variant=REFERENCE,
-            seed=SEEDS,
-        ),
-        attention_truth=expand(
-            "results/phase1/{{dataset}}/{variant}/seed{seed}/ground_truth.npz",
-            variant=REFERENCE,
-            seed=SEEDS,
-        ),
-        pipeline_metrics=expand(
-            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/test_metrics.tsv",
-            seed=SEEDS,
-        ),
-        pipeline_predictions=expand(
-            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/predictions.npz",
-            seed=SEEDS,
-        ),
-        cnn_metrics=expand(
-            "results/phase3/{{dataset}}/cnn/seed{seed}/test_metrics.tsv", seed=SEEDS
-        ),
-        cnn_predictions=expand(
-            "results/phase3/{{dataset}}/cnn/seed{seed}/predictions.npz", seed=SEEDS
-        ),
-        attention_models=expand(
-            "results/phase1/{{dataset}}/{variant}/seed{seed}/model.pt",
-            variant=REFERENCE,
-            seed=SEEDS,
-        ),
-        attention_hparams=expand(
-            "results/phase1/{{dataset}}/{variant}/seed{seed}/hparams.json",
-            variant=REFERENCE,
-            seed=SEEDS,
-        ),
-        attention_history=expand(
-            "results/phase1/{{dataset}}/{variant}/seed{seed}/history.tsv",
-            variant=REFERENCE,
-            seed=SEEDS,
-        ),
-        attention_compute=f"results/phase1/{{dataset}}/{REFERENCE}/compute.tsv",
-        joint_pipeline_models=expand(
-            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/model.pt", seed=SEEDS
-        ),
-        joint_pipeline_hparams=expand(
-            "results/phase3/{{dataset}}/joint_pipeline/seed{seed}/hparams.json",
-            seed=SEEDS,
-        ),
-        cnn_models=expand(
-            "results/phase3/{{dataset}}/cnn/seed{seed}/model.pt", seed=SEEDS
-        ),
-        cnn_hparams=expand(
-            "results/phase3/{{dataset}}/cnn/seed{seed}/hparams.json", seed=SEEDS
-        ),
+        encoded=L.data("encoded.npz"),
+        floors=L.phase3_dataset("floors.tsv"),
+        attention_metrics=reference_models("test_metrics.tsv"),
+        attention_truth=reference_models("ground_truth.npz"),
+        pipeline_metrics=phase3_models("test_metrics.tsv", "joint_pipeline"),
+        pipeline_predictions=phase3_models("predictions.npz", "joint_pipeline"),
+        cnn_metrics=phase3_models("test_metrics.tsv", "cnn"),
+        cnn_predictions=phase3_models("predictions.npz", "cnn"),
+        attention_models=reference_models("model.pt"),
+        attention_hparams=reference_models("hparams.json"),
+        attention_history=reference_models("history.tsv"),
+        attention_compute=get_reference_compute,
+        joint_pipeline_models=phase3_models("model.pt", "joint_pipeline"),
+        joint_pipeline_hparams=phase3_models("hparams.json", "joint_pipeline"),
+        cnn_models=phase3_models("model.pt", "cnn"),
+        cnn_hparams=phase3_models("hparams.json", "cnn"),
     output:
         per_seed=report(
-            "results/phase3/{dataset}/comparison/per_seed.tsv",
+            L.comparison("per_seed.tsv"),
             caption="../report/phase3_per_seed.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "per-seed test metrics"},
         ),
         tests=report(
-            "results/phase3/{dataset}/comparison/tests.tsv",
+            L.comparison("tests.tsv"),
             caption="../report/phase3_tests.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "head-to-head tests"},
         ),
         evidence=report(
-            "results/phase3/{dataset}/comparison/evidence.tsv",
+            L.comparison("evidence.tsv"),
             caption="../report/phase3_evidence.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "models and floors"},
         ),
         efficiency=report(
-            "results/phase3/{dataset}/comparison/efficiency.tsv",
+            L.comparison("efficiency.tsv"),
             caption="../report/phase3_efficiency.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "efficiency"},
         ),
         paired=report(
-            "results/phase3/{dataset}/comparison/paired_seeds.png",
+            L.comparison("paired_seeds.png"),
             caption="../report/phase3_paired.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "figure": "per-seed accuracy"},
         ),
         forest=report(
-            "results/phase3/{dataset}/comparison/forest.png",
+            L.comparison("forest.png"),
             caption="../report/phase3_forest.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "figure": "differences"},
         ),
     log:
-        "results/logs/compare_models/{dataset}.log",
+        L.log("compare_models", "{dataset}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -160,6 +124,8 @@ rule compare_models:
         n_boot=PHASE3["n_bootstrap"],
         primary_test=PHASE3["primary_test"],
         n_datasets=len(DATASETS),
+        dataset=get_dataset,
+        seeds=SEEDS,
     script:
         "../scripts/compare_models.py"
 
@@ -167,27 +133,23 @@ rule compare_models:
 checkpoint declare_verdicts:
     input:
         code=script_code("declare_verdicts"),
-        tests=expand(
-            "results/phase3/{dataset}/comparison/tests.tsv", dataset=list(DATASETS)
-        ),
-        evidence=expand(
-            "results/phase3/{dataset}/comparison/evidence.tsv", dataset=list(DATASETS)
-        ),
+        tests=[L.comparison("tests.tsv", dataset) for dataset in DATASETS],
+        evidence=[L.comparison("evidence.tsv", dataset) for dataset in DATASETS],
     output:
         verdicts=report(
-            "results/phase3/verdicts.tsv",
+            L.phase3_all("verdicts.tsv"),
             caption="../report/phase3_verdict.rst",
             category="Phase 3",
             labels={"table": "declared verdicts"},
         ),
         tests=report(
-            "results/phase3/tests_adjusted.tsv",
+            L.phase3_all("tests_adjusted.tsv"),
             caption="../report/phase3_tests_adjusted.rst",
             category="Phase 3",
             labels={"table": "tests adjusted across data sets"},
         ),
     log:
-        "results/logs/declare_verdicts/declare_verdicts.log",
+        L.log("declare_verdicts", "declare_verdicts"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -209,14 +171,16 @@ rule interpret_model:
     input:
         unpack(get_interpreted_model),
         code=script_code("interpret_model"),
-        encoded="results/data/{dataset}/encoded.npz",
+        encoded=L.data("encoded.npz"),
     output:
-        table=f"{INTERPRET}/interpretation.tsv",
-        scores=f"{INTERPRET}/attributions.npz",
+        table=L.interpretation("interpretation.tsv"),
+        scores=L.interpretation("attributions.npz"),
     log:
-        "results/logs/interpret_model/{dataset}/{model}/seed{seed}.log",
+        L.log("interpret_model", L.phase3_key()),
     benchmark:
-        "results/benchmarks/interpret_model/{dataset}/{model}/seed{seed}.tsv"
+        L.benchmark("interpret_model", L.phase3_key())
+    wildcard_constraints:
+        model=INTERPRETED_RE,
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -226,6 +190,7 @@ rule interpret_model:
     params:
         recovery=PHASE1["recovery"],
         max_sequences=PHASE3["interpretability"]["max_sequences"],
+        ids=get_ids,
     script:
         "../scripts/interpret_model.py"
 
@@ -233,21 +198,16 @@ rule interpret_model:
 rule summarize_interpretability:
     input:
         code=script_code("summarize_interpretability"),
-        tables=expand(
-            f"{INTERPRET}/interpretation.tsv",
-            dataset="{dataset}",
-            model=INTERPRETED_MODELS,
-            seed=SEEDS,
-        ),
+        tables=interpretation_tables,
     output:
         table=report(
-            "results/phase3/{dataset}/comparison/interpretability.tsv",
+            L.comparison("interpretability.tsv"),
             caption="../report/phase3_interpretability.rst",
             category="Phase 3",
             labels={"dataset": "{dataset}", "table": "interpretability"},
         ),
     log:
-        "results/logs/summarize_interpretability/{dataset}.log",
+        L.log("summarize_interpretability", "{dataset}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
@@ -261,20 +221,22 @@ rule summarize_interpretability:
 rule extract_pipeline:
     input:
         code=script_code("extract_pipeline"),
-        encoded="results/data/{dataset}/encoded.npz",
-        model="results/phase3/{dataset}/joint_pipeline/seed{seed}/model.pt",
-        hparams="results/phase3/{dataset}/joint_pipeline/seed{seed}/hparams.json",
+        encoded=L.data("encoded.npz"),
+        model=L.phase3_model("model.pt", model="joint_pipeline"),
+        hparams=L.phase3_model("hparams.json", model="joint_pipeline"),
     output:
-        truth="results/phase3/{dataset}/joint_pipeline/seed{seed}/ground_truth.npz",
-        attributions="results/phase3/{dataset}/joint_pipeline/seed{seed}/attributions.npz",
-        compute="results/phase3/{dataset}/joint_pipeline/seed{seed}/compute.tsv",
+        truth=L.phase3_model("ground_truth.npz", model="joint_pipeline"),
+        attributions=L.phase3_model("attributions.npz", model="joint_pipeline"),
+        compute=L.phase3_model("compute.tsv", model="joint_pipeline"),
     log:
-        "results/logs/extract_pipeline/{dataset}/seed{seed}.log",
+        L.log("extract_pipeline", "{dataset}/seed{seed}"),
     conda:
         "../../envs/model.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        ids=get_extract_ids,
     script:
         "../scripts/extract_pipeline.py"

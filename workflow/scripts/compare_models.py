@@ -1,6 +1,6 @@
 """Rule compare_models: traditional attention against the joint pipeline, head to head.
 
-Attention is Phase 1's reference variant, the joint pipeline Phase 3's; both
+Attention is Phase 1's reference model, the joint pipeline Phase 3's; both
 were trained on the same data, splits and seeds (a seed varies initialisation
 and batch order; the data and split are fixed by the data set's seed). Paired
 tests across seeds (t, the primary test by default; Wilcoxon as a robustness
@@ -10,6 +10,9 @@ column), TOST equivalence within the configured margin, a two-level bootstrap
 sets and declares the verdict with the rules of :mod:`gsattn.compare`). The
 CNN rival and the GC / k-mer floors are listed beside them, so "superior" is
 read against more than one model.
+
+The metrics tables carry their own ``seed`` column; the seeds of the ``.npz``
+files come from the rule (``params.seeds``, in the order of the files).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -34,39 +37,40 @@ from gsattn.plots import forest_figure, paired_seeds_figure
 log = logging.getLogger("compare_models")
 
 
-def seed_of(path: str) -> int:
-    return int(Path(path).parts[-2].removeprefix("seed"))
+def test_rows(model: str, metrics: list[str]) -> list[dict]:
+    """Per-seed test metrics of ``model`` (seeds from the tables' ``seed`` column)."""
+    return [
+        {"model": model, "seed": r["seed"], "metric": r["metric"], "value": r["value"]}
+        for path in metrics
+        for r in read_table(path)
+        if r["split"] == "test"
+    ]
 
 
-def attention_inputs(metrics: list[str], truths: list[str], test: np.ndarray) -> tuple[list[dict], dict]:
-    """Per-seed test metrics and test logits of the attention models."""
-    rows, logits = [], {}
-    for path in metrics:
-        rows += [
-            {"model": "attention", "seed": seed_of(path), "metric": r["metric"], "value": r["value"]}
-            for r in read_table(path)
-            if r["split"] == "test"
-        ]
-    for path in truths:
+def attention_inputs(
+    metrics: list[str], truths: list[str], seeds: list[int], test: np.ndarray
+) -> tuple[list[dict], dict]:
+    """Per-seed test metrics and test logits of the attention models (``seeds[i]``: the
+    seed of ``truths[i]``)."""
+    logits = {}
+    for seed, path in zip(seeds, truths, strict=True):
         with np.load(path, allow_pickle=False) as gt:
-            logits[seed_of(path)] = gt["logits"][test]
-    return rows, logits
+            logits[seed] = gt["logits"][test]
+    return test_rows("attention", metrics), logits
 
 
-def pipeline_inputs(kind: str, metrics: list[str], predictions: list[str], test: np.ndarray):
-    rows, logits = [], {}
-    for path in metrics:
-        rows += [
-            {"model": kind, "seed": seed_of(path), "metric": r["metric"], "value": r["value"]}
-            for r in read_table(path)
-            if r["split"] == "test"
-        ]
-    for path in predictions:
+def pipeline_inputs(
+    model: str, metrics: list[str], predictions: list[str], seeds: list[int], test: np.ndarray
+) -> tuple[list[dict], dict]:
+    """Per-seed test metrics and test logits of a Phase 3 model (``seeds[i]``: the seed of
+    ``predictions[i]``)."""
+    logits = {}
+    for seed, path in zip(seeds, predictions, strict=True):
         with np.load(path, allow_pickle=False) as pred:
             if pred["rows"].tolist() != test.tolist():
                 raise ValueError(f"{path}: test rows differ from the encoded data")
-            logits[seed_of(path)] = pred["logits"]
-    return rows, logits
+            logits[seed] = pred["logits"]
+    return test_rows(model, metrics), logits
 
 
 def evidence_rows(per_seed: list[dict], floors: str) -> list[dict]:
@@ -114,12 +118,12 @@ def efficiency_rows(inputs: dict, length: int, batch_size: int = 64) -> list[dic
             "sequences_per_second": throughput(attention, tokens)["sequences_per_second"],
         }
     ]
-    for kind in ("joint_pipeline", "cnn"):
-        model, info = load_pipeline(inputs[f"{kind}_models"][0], inputs[f"{kind}_hparams"][0])
-        infos = [json.loads(Path(h).read_text()) for h in inputs[f"{kind}_hparams"]]
+    for name in ("joint_pipeline", "cnn"):
+        model, info = load_pipeline(inputs[f"{name}_models"][0], inputs[f"{name}_hparams"][0])
+        infos = [json.loads(Path(h).read_text()) for h in inputs[f"{name}_hparams"]]
         rows.append(
             {
-                "model": kind,
+                "model": name,
                 "parameters": info["n_parameters"],
                 "flops_per_sequence": info["flops"],
                 "seconds_to_best_epoch": float(np.mean([i["seconds_to_best"] for i in infos])),
@@ -164,8 +168,12 @@ def run(
     out: dict,
     primary_test: str = "paired_t",
     n_datasets: int = 1,
+    seeds: list[int] | None = None,
 ) -> None:
     """Compare the models of one data set and write tests, evidence and verdict.
+
+    ``seeds`` are the seeds of the ``.npz`` inputs, in their order (every model
+    has one file per seed, in the same order).
 
     ``primary_test`` and ``n_datasets`` (the data sets the verdicts are
     declared across) are checked first: the primary test must be able to
@@ -173,11 +181,13 @@ def run(
     """
     data = load_encoded(inputs["encoded"])
     test = np.flatnonzero(data["split"] == "test")
-    att_rows, att_logits = attention_inputs(inputs["attention_metrics"], inputs["attention_truth"], test)
-    jp_rows, jp_logits = pipeline_inputs(
-        "joint_pipeline", inputs["pipeline_metrics"], inputs["pipeline_predictions"], test
+    att_rows, att_logits = attention_inputs(
+        inputs["attention_metrics"], inputs["attention_truth"], seeds, test
     )
-    cnn_rows, _ = pipeline_inputs("cnn", inputs["cnn_metrics"], inputs["cnn_predictions"], test)
+    jp_rows, jp_logits = pipeline_inputs(
+        "joint_pipeline", inputs["pipeline_metrics"], inputs["pipeline_predictions"], seeds, test
+    )
+    cnn_rows, _ = pipeline_inputs("cnn", inputs["cnn_metrics"], inputs["cnn_predictions"], seeds, test)
     predictions = {
         "y": data["labels"][test].astype(int),
         "attention": att_logits,
@@ -225,7 +235,7 @@ def main(smk) -> None:
     p = smk.params
     out = {k: smk.output[k] for k in ("per_seed", "tests", "evidence", "efficiency", "paired", "forest")}
     with rule_logging(smk.log[0], "compare_models"):
-        run(inputs, p.margin, p.alpha, p.n_boot, smk.wildcards.dataset, out, p.primary_test, p.n_datasets)
+        run(inputs, p.margin, p.alpha, p.n_boot, p.dataset, out, p.primary_test, p.n_datasets, list(p.seeds))
 
 
 if "snakemake" in globals():

@@ -38,9 +38,19 @@ def score_sets(model, tokens: torch.Tensor) -> dict[tuple[str, str], np.ndarray]
 
 
 def run(
-    encoded: str, weights: str, hparams: str, top_k: int, tolerance: int, threads: int, out: dict
+    encoded: str,
+    weights: str,
+    hparams: str,
+    top_k: int,
+    tolerance: int,
+    threads: int,
+    out: dict,
+    ids: dict | None = None,
 ) -> None:
-    """Score attention and saliency of one model against the motif mask (test split)."""
+    """Score attention and saliency of one model against the motif mask (test split).
+
+    ``ids`` (``dataset``, ``model``, ``seed`` of the model, from the rule) lead every row."""
+    ids = ids or {}
     torch.set_num_threads(max(1, threads))
     data = load_encoded(encoded)
     test = np.flatnonzero(data["split"] == "test")
@@ -59,12 +69,12 @@ def run(
                 k_values=sorted({1, top_k}),
                 tolerance=tolerance,
             )
-            rows += [{"method": method, "head": head, **row} for row in found]
+            rows += [ids | {"method": method, "head": head, **row} for row in found]
     else:
         log.info("no ground-truth sites: recovery table left empty")
     with atomic_outputs(out["table"], out["attributions"]) as (table, npz):
         with open(table, "w") as handle:
-            write_columns(handle, {c: [r[c] for r in rows] for c in COLUMNS})
+            write_columns(handle, {c: [r[c] for r in rows] for c in (*ids, *COLUMNS)})
         save_npz(
             npz,
             {
@@ -79,7 +89,16 @@ def main(smk) -> None:
     out = {"table": smk.output.table, "attributions": smk.output.attributions}
     p = smk.params
     with rule_logging(smk.log[0], "evaluate_recovery"):
-        run(smk.input.encoded, smk.input.model, smk.input.hparams, p.top_k, p.tolerance, smk.threads, out)
+        run(
+            smk.input.encoded,
+            smk.input.model,
+            smk.input.hparams,
+            p.top_k,
+            p.tolerance,
+            smk.threads,
+            out,
+            dict(p.ids),
+        )
 
 
 if "snakemake" in globals():

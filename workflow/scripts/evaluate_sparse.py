@@ -16,7 +16,9 @@ On the test split:
   for random positions, the top-k of the teacher's attention received and the
   top-k of its saliency.
 
-Per-sequence logits are saved for the across-seed summary.
+Per-sequence logits are saved for the across-seed summary. Both tables start
+with the student's identifiers (``dataset``, ``teacher``, ``rho``, ``seed``), given
+by the rule.
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -93,8 +95,11 @@ def baseline_selections(data: dict, test: np.ndarray, attributions: str, k: int,
     }
 
 
-def run(inputs: dict, n_perm: int, n_boot: int, seed: int, threads: int, out: dict) -> None:
-    """Evaluate one sparse model (``inputs``: encoded, model, hparams, truth, attributions)."""
+def run(inputs: dict, n_perm: int, n_boot: int, ids: dict, threads: int, out: dict) -> None:
+    """Evaluate one sparse model (``inputs``: encoded, model, hparams, truth, attributions;
+    ``ids``: its ``dataset``, ``teacher``, ``rho`` and ``seed``, the seed also that of the
+    bootstrap, permutation and random-selection draws)."""
+    seed = int(ids["seed"])
     torch.set_num_threads(max(1, threads))
     data = load_encoded(inputs["encoded"])
     test = np.flatnonzero(data["split"] == "test")
@@ -123,12 +128,12 @@ def run(inputs: dict, n_perm: int, n_boot: int, seed: int, threads: int, out: di
             rows += [{"selector": name, **r} for r in found]
     with atomic_outputs(out["metrics"], out["selection"], out["predictions"]) as (m_path, s_path, p_path):
         with open(m_path, "w") as handle:
-            write_table(handle, metrics)
+            write_table(handle, [ids | r for r in metrics])
         with open(s_path, "w") as handle:
             if rows:
-                write_table(handle, rows)
+                write_table(handle, [ids | r for r in rows])
             else:
-                write_columns(handle, {"selector": [], "note": []})
+                write_columns(handle, {k: [] for k in (*ids, "selector", "note")})
         save_npz(
             p_path,
             {
@@ -146,7 +151,7 @@ def main(smk) -> None:
     inputs = {k: smk.input[k] for k in ("encoded", "model", "hparams", "truth", "attributions")}
     out = {k: smk.output[k] for k in ("metrics", "selection", "predictions")}
     with rule_logging(smk.log[0], "evaluate_sparse"):
-        run(inputs, smk.params.n_perm, smk.params.n_boot, int(smk.wildcards.seed), smk.threads, out)
+        run(inputs, smk.params.n_perm, smk.params.n_boot, dict(smk.params.ids), smk.threads, out)
 
 
 if "snakemake" in globals():

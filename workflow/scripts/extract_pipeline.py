@@ -33,8 +33,10 @@ def representations(model, tokens: torch.Tensor, batch_size: int = 256) -> dict[
     return {k: torch.cat(v).numpy() for k, v in parts.items()}
 
 
-def run(encoded: str, weights: str, hparams: str, threads: int, out: dict) -> None:
-    """Extract one seed's joint pipeline; ``out`` has keys truth, attributions, compute."""
+def run(encoded: str, weights: str, hparams: str, threads: int, out: dict, ids: dict | None = None) -> None:
+    """Extract one seed's joint pipeline; ``out`` has keys truth, attributions, compute
+    (its rows led by ``ids``: ``dataset``, ``model``, ``seed``)."""
+    ids = ids or {}
     torch.set_num_threads(max(1, threads))
     data = load_encoded(encoded)
     model, info = load_pipeline(weights, hparams)
@@ -57,13 +59,13 @@ def run(encoded: str, weights: str, hparams: str, threads: int, out: dict) -> No
         save_npz(truth, {"ids": data["ids"], "split": data["split"]} | arrays)
         save_npz(attr, {"rows": test.astype(np.int32), "saliency": saliency.astype(np.float32)})
         with open(comp, "w") as handle:
-            write_table(handle, compute)
+            write_table(handle, [ids | r for r in compute])
 
 
 def main(smk) -> None:
     out = {k: smk.output[k] for k in ("truth", "attributions", "compute")}
     with rule_logging(smk.log[0], "extract_pipeline"):
-        run(smk.input.encoded, smk.input.model, smk.input.hparams, smk.threads, out)
+        run(smk.input.encoded, smk.input.model, smk.input.hparams, smk.threads, out, dict(smk.params.ids))
 
 
 if "snakemake" in globals():

@@ -1,6 +1,6 @@
 """Rule interpret_model: do a model's attributions point at the planted motifs?
 
-For one model (Phase 1's reference attention variant, the joint pipeline or the
+For one model (Phase 1's reference attention model, the joint pipeline or the
 CNN) and seed, on test sequences that hold a site of any motif (the first
 ``max_sequences`` in data-set order; every model and seed sees the same ones):
 
@@ -32,7 +32,7 @@ from gsattn.pipeline import load_any_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
 
 log = logging.getLogger("interpret_model")
-COLUMNS = ("model", "seed", "method", *ROW_KEYS)
+COLUMNS = ("dataset", "model", "seed", "method", *ROW_KEYS)
 
 
 def chosen_rows(data: dict, max_sequences: int) -> np.ndarray:
@@ -65,8 +65,10 @@ def run(
     max_sequences: int,
     threads: int,
     out: dict,
+    dataset: str = "",
 ) -> None:
-    """Attribute, score against the motif mask and write the table and the scores."""
+    """Attribute, score against the motif mask and write the table and the scores
+    (rows led by ``dataset``, ``kind`` as ``model`` and ``seed``, given by the rule)."""
     torch.set_num_threads(max(1, threads))
     data = load_encoded(encoded)
     rows_used = chosen_rows(data, max_sequences)
@@ -88,7 +90,7 @@ def run(
                 k_values=sorted({1, recovery["top_k"]}),
                 tolerance=recovery["tolerance"],
             )
-            table += [{"model": kind, "seed": seed, "method": method, **r} for r in found]
+            table += [{"dataset": dataset, "model": kind, "seed": seed, "method": method, **r} for r in found]
     else:
         log.info("no test sequence with a ground-truth site: interpretation table left empty")
     with atomic_outputs(out["table"], out["scores"]) as (table_path, npz):
@@ -107,12 +109,13 @@ def main(smk) -> None:
             smk.input.encoded,
             smk.input.model,
             smk.input.hparams,
-            smk.wildcards.model,
-            int(smk.wildcards.seed),
+            p.ids["model"],
+            int(p.ids["seed"]),
             p.recovery,
             p.max_sequences,
             smk.threads,
             out,
+            p.ids["dataset"],
         )
 
 

@@ -25,7 +25,6 @@ the sites would give), as a TSV and a figure.
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import json
-from pathlib import Path
 
 import numpy as np
 
@@ -49,12 +48,6 @@ from gsattn.stats import seed_sequence_bootstrap
 LEVEL = 0.95
 
 
-def model_key(path: str) -> tuple[str, int]:
-    """``.../rho<rho>/seed<seed>/file`` → (rho, seed)."""
-    parts = Path(path).parts
-    return parts[-3].removeprefix("rho"), int(parts[-2].removeprefix("seed"))
-
-
 def offsets_of(hparams: str) -> np.ndarray:
     """Value-field offsets of the student described by ``hparams`` (an untrained copy:
     the field depends on the architecture only)."""
@@ -71,19 +64,22 @@ def load_selection(path: str, test: np.ndarray, length: int) -> np.ndarray:
         return selection_mask(p["index"].astype(np.int64), p["valid"].astype(bool), length)
 
 
-def collect(data: dict, predictions: list[str], hparams: list[str]) -> dict:
+def collect(data: dict, predictions: list[str], hparams: list[str], students: list[dict]) -> dict:
     """Per (rho, seed): the per-sequence :func:`~gsattn.receptive.coverage` shares and the
-    selected positions' distances to the sites; plus the offsets and site masks."""
+    selected positions' distances to the sites; plus the offsets and site masks.
+
+    ``students[i]`` holds the ``rho`` and ``seed`` of ``predictions[i]`` and ``hparams[i]``."""
     test = np.flatnonzero(data["split"] == "test")
     length = data["tokens"].shape[1]
     lengths = data["lengths"][test].astype(np.int64)
     sites = site_masks(data["motif_index"][test], lengths, data["motif_roles"]) if data["has_sites"] else {}
-    fields = {model_key(path): offsets_of(path) for path in hparams}
+    keys = [(s["rho"], s["seed"]) for s in students]
+    fields = {key: offsets_of(path) for key, path in zip(keys, hparams, strict=True)}
     out = {"lengths": lengths, "sites": sites, "offsets": fields, "shares": {}, "distances": {}}
-    for path in sorted(predictions):
-        key = model_key(path)
-        if key not in fields:
-            raise ValueError(f"{path}: no hparams.json for rho {key[0]}, seed {key[1]}")
+    # in the order of the keys' text (what sorting the paths gave)
+    for key, path in sorted(
+        zip(keys, predictions, strict=True), key=lambda kp: (str(kp[0][0]), str(kp[0][1]))
+    ):
         selected = load_selection(path, test, length)
         out["shares"][key] = coverage(selected, lengths, fields[key], sites)
         out["distances"][key] = {g: distance_to_sites(selected, m) for g, m in sites.items()}
@@ -161,10 +157,17 @@ def histogram_rows(found: dict) -> list[dict]:
 
 
 def run(
-    encoded: str, predictions: list[str], hparams: list[str], n_boot: int, out: dict, title: str = ""
+    encoded: str,
+    predictions: list[str],
+    hparams: list[str],
+    students: list[dict],
+    n_boot: int,
+    out: dict,
+    title: str = "",
 ) -> None:
-    """Write the coverage table, the distance histogram and its figure of one data set."""
-    found = collect(load_encoded(encoded), predictions, hparams)
+    """Write the coverage table, the distance histogram and its figure of one data set
+    (``students``: the ``rho`` and ``seed`` of each of ``predictions`` and ``hparams``)."""
+    found = collect(load_encoded(encoded), predictions, hparams, students)
     table, histogram = coverage_rows(found, n_boot), histogram_rows(found)
     with atomic_outputs(out["table"], out["distances"], out["figure"]) as (t_path, d_path, f_path):
         with open(t_path, "w") as handle:
@@ -184,6 +187,7 @@ def main(smk) -> None:
             smk.input.encoded,
             list(smk.input.predictions),
             list(smk.input.hparams),
+            list(smk.params.students),
             smk.params.n_boot,
             out,
             f"{smk.wildcards.dataset}: selected positions vs the nearest site (summed over seeds)",

@@ -7,7 +7,8 @@ parameters (trainable and the frozen classifier), peak memory and throughput at
 the trained length. ``flops_analytical_attention_block`` is the part that replaces
 the teacher's attention block (everything but the frozen classifier), for the
 "attention block only" compute reduction. Weights do not change the cost, so an
-untrained model is used.
+untrained model is used. Both tables start with the identifiers of the students
+profiled (``dataset``, ``teacher``, ``rho``), given by the rule.
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -25,17 +26,18 @@ from gsattn.train import resolve_device
 def run(
     encoded: str,
     model_spec: dict,
-    rho: float,
+    ids: dict,
     profile: dict,
     device: str,
     threads: int,
     out: dict,
     teacher: dict | None = None,
 ) -> None:
-    """Profile one rho at the data set's length; write compute and FLOP tables.
+    """Profile one rho (``ids["rho"]``) at the data set's length; write compute and FLOP tables.
 
     ``teacher`` holds the :class:`SparseConfig` fields a joint-pipeline teacher
-    implies (empty for the attention teacher)."""
+    implies (empty for the attention teacher; :func:`gsattn.teachers.profile_fields`)."""
+    rho = float(ids["rho"])
     torch.set_num_threads(max(1, threads))
     length = load_encoded(encoded)["tokens"].shape[1]
     config = SparseConfig(rho=rho, max_len=length, **model_spec, **(teacher or {}))
@@ -47,7 +49,7 @@ def run(
     )
     rows.append({"metric": "length", "value": length, "unit": "bp", "method": "encoded.npz"})
     flops = sparse_flop_comparison(config, model.cpu(), length)
-    write_tables({out["compute"]: rows, out["flops"]: flops})
+    write_tables({out["compute"]: [ids | r for r in rows], out["flops"]: [ids | r for r in flops]})
 
 
 def main(smk) -> None:
@@ -57,7 +59,7 @@ def main(smk) -> None:
         run(
             smk.input.encoded,
             p.model,
-            float(smk.wildcards.rho),
+            dict(p.ids),
             p.profile,
             p.device,
             smk.threads,

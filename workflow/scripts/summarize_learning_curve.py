@@ -1,4 +1,4 @@
-"""Rule summarize_learning_curve: test accuracy of the reference variant against data set size.
+"""Rule summarize_learning_curve: test accuracy of the reference Phase 1 model against data set size.
 
 Each size is a re-drawn copy of one synthetic data set (same generator and seed,
 ``n_sequences`` replaced), with its own split; the PWM-oracle OR rule scored on

@@ -1,10 +1,10 @@
 """Rule summarize_phase1: one data set's Phase 1 tables and figures for the report.
 
-Gathers every variant × seed: test metrics (per seed and mean ± SD over seeds),
+Gathers every model × seed: test metrics (per seed and mean ± SD over seeds),
 motif recovery (per seed and summarised over seeds), the compute baseline, an
 attention heat-map figure of example test sequences with their planted sites and
 a motif-centred meta-profile of attention and saliency, and the design's Phase 1
-criteria table (``criteria.tsv``), judged on the reference variant:
+criteria table (``criteria.tsv``), judged on the reference model:
 
 * ``accuracy``: mean test accuracy over seeds with a two-level bootstrap CI
   (seeds, then test sequences; :func:`gsattn.stats.seed_sequence_bootstrap`).
@@ -21,7 +21,11 @@ criteria table (``criteria.tsv``), judged on the reference variant:
   in a predictive (or known) site more often than chance, exact
   Poisson-binomial test, in every seed at ``phase1.criteria.alpha``.
 * ``compute_baseline``: closed-form FLOPs per sequence of the reference
-  variant at the trained length (reported, no threshold).
+  model at the trained length (reported, no threshold).
+
+The per-model tables carry their own ``dataset``, ``model`` and ``seed``
+columns; for the ``hparams.json`` and ``attributions.npz`` files the rule passes
+their ``model`` and ``seed`` in the same order (``params.models``).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -44,18 +48,9 @@ RECOVERY_KEYS = ("method", "head", "group", "subset", "motif", "role", "metric")
 FLANK = 25
 
 
-def model_dir(path: str) -> tuple[str, int]:
-    """``.../<variant>/seed<seed>/file`` → (variant, seed)."""
-    parts = Path(path).parts
-    return parts[-3], int(parts[-2].removeprefix("seed"))
-
-
 def gather(paths: list[str], **filters) -> list[dict]:
-    """Rows of every per-model table, tagged with variant and seed."""
-    rows = []
-    for path in paths:
-        variant, seed = model_dir(path)
-        rows += [{"variant": variant, "seed": seed, **r} for r in read_table(path)]
+    """Rows of every per-model table (each row with its ``model`` and ``seed``)."""
+    rows = [r for path in paths for r in read_table(path)]
     return [r for r in rows if all(r[k] == v for k, v in filters.items())]
 
 
@@ -79,18 +74,21 @@ def across_seeds(rows: list[dict], keys: tuple[str, ...], value: str) -> list[di
     return out
 
 
-def metrics_tables(paths: list[str], hparams: list[str]) -> tuple[list[dict], list[dict]]:
-    """Per-seed test metrics (with epochs and training time) and their summary."""
-    info = {model_dir(p): json.loads(Path(p).read_text()) for p in hparams}
+def metrics_tables(paths: list[str], hparams: list[str], models: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Per-seed test metrics (with epochs and training time) and their summary;
+    ``models[i]`` holds the ``model`` and ``seed`` of ``hparams[i]``."""
+    info = {
+        (m["model"], m["seed"]): json.loads(Path(p).read_text()) for m, p in zip(models, hparams, strict=True)
+    }
     rows = gather(paths, split="test")
     for r in rows:
-        h = info[(r["variant"], r["seed"])]
+        h = info[(r["model"], r["seed"])]
         r |= {
             "best_epoch": h["best_epoch"],
             "train_seconds": h["train_seconds"],
             "parameters": h["n_parameters"],
         }
-    return rows, across_seeds(rows, ("variant", "metric"), "value")
+    return rows, across_seeds(rows, ("model", "metric"), "value")
 
 
 def example_rows(data: dict, rows: np.ndarray, roles: list[str], n: int = 4) -> list[int]:
@@ -102,8 +100,11 @@ def example_rows(data: dict, rows: np.ndarray, roles: list[str], n: int = 4) -> 
     return sorted(pick) or list(range(min(n, len(rows))))
 
 
-def figures(data: dict, truth_path: str, attributions: list[str], reference: str, out: dict) -> None:
-    """Heat maps (reference variant, first seed) and meta-profiles (all variants, mean over seeds)."""
+def figures(
+    data: dict, truth_path: str, attributions: list[str], models: list[dict], reference: str, out: dict
+) -> None:
+    """Heat maps (reference model, first seed) and meta-profiles (all models, mean over seeds);
+    ``models[i]`` holds the ``model`` of ``attributions[i]``."""
     roles = [str(r) for r in data["motif_roles"]]
     with np.load(truth_path, allow_pickle=False) as truth:
         rows, maps, received = truth["map_rows"], truth["maps"], truth["received"]
@@ -124,10 +125,10 @@ def figures(data: dict, truth_path: str, attributions: list[str], reference: str
                 np.zeros((1, 2, 2)), np.zeros((1, 2)), -np.ones((1, 2), int), roles, ["none"], out["maps"]
             )
     profiles: dict[str, dict[str, np.ndarray]] = {}
-    by_variant = defaultdict(list)
-    for path in attributions:
-        by_variant[model_dir(path)[0]].append(path)
-    for variant, paths in sorted(by_variant.items(), key=lambda kv: kv[0] != reference):
+    by_model = defaultdict(list)
+    for key, path in zip(models, attributions, strict=True):
+        by_model[key["model"]].append(path)
+    for name, paths in sorted(by_model.items(), key=lambda kv: kv[0] != reference):
         lines: dict[str, list] = defaultdict(list)
         for path in paths:
             with np.load(path, allow_pickle=False) as attr:
@@ -142,7 +143,7 @@ def figures(data: dict, truth_path: str, attributions: list[str], reference: str
                         )
                         if n:
                             lines[f"{method}, {role}"].append(prof)
-        profiles[variant] = {k: np.nanmean(v, axis=0) for k, v in lines.items()}
+        profiles[name] = {k: np.nanmean(v, axis=0) for k, v in lines.items()}
     meta_profile_figure(profiles, FLANK, out["profile"])
 
 
@@ -166,7 +167,7 @@ def criterion(name: str, measured, low, high, threshold, verdict: str, evidence:
 
 
 def test_logits(truths: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Test labels ``(N,)`` and logits ``(N, S)`` of the reference variant, one column per seed."""
+    """Test labels ``(N,)`` and logits ``(N, S)`` of the reference model, one column per seed."""
     columns, rows = [], None
     for path in truths:
         with np.load(path, allow_pickle=False) as truth:
@@ -179,7 +180,7 @@ def test_logits(truths: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def accuracy_criteria(data: dict, truths: list[str], oracle: list[dict], criteria: dict) -> list[dict]:
-    """``accuracy`` and ``accuracy_fraction_of_oracle`` rows of the reference variant."""
+    """``accuracy`` and ``accuracy_fraction_of_oracle`` rows of the reference model."""
     ids, logits = test_logits(truths)
     order = {str(i): j for j, i in enumerate(data["ids"])}
     y = data["labels"][[order[str(i)] for i in ids]].astype(int)
@@ -223,7 +224,7 @@ def attention_criterion(recovery: list[dict], reference: str, seeds: int, alpha:
     rows = [
         r
         for r in recovery
-        if r["variant"] == reference
+        if r["model"] == reference
         and r["method"] == "attention"
         and str(r["head"]) == "mean"
         and (r["group"], r["subset"], r["motif"], r["metric"]) == ("recovery", "all", "all", "top1")
@@ -248,7 +249,7 @@ def attention_criterion(recovery: list[dict], reference: str, seeds: int, alpha:
 
 
 def compute_criterion(compute: list[dict], reference: str) -> dict:
-    flops = [r["value"] for r in compute if r["variant"] == reference and r["metric"] == "flops_analytical"]
+    flops = [r["value"] for r in compute if r["model"] == reference and r["metric"] == "flops_analytical"]
     value = float(flops[0]) if flops else np.nan
     return criterion(
         "compute_baseline",
@@ -257,7 +258,7 @@ def compute_criterion(compute: list[dict], reference: str) -> dict:
         np.nan,
         np.nan,
         "reported",
-        "closed-form FLOPs per sequence of the reference variant at the trained length",
+        "closed-form FLOPs per sequence of the reference model at the trained length",
     )
 
 
@@ -277,16 +278,14 @@ def criteria_rows(data, inputs, recovery, compute, reference, criteria, classifi
     return rows
 
 
-def run(inputs: dict, reference: str, out: dict, criteria: dict) -> None:
-    """Write the summary tables and figures of one data set's Phase 1."""
+def run(inputs: dict, models: list[dict], reference: str, out: dict, criteria: dict) -> None:
+    """Write the summary tables and figures of one data set's Phase 1 (``models``: the
+    ``model`` and ``seed`` of each of ``inputs["hparams"]`` and ``inputs["attributions"]``)."""
     data = load_encoded(inputs["encoded"])
-    per_seed, summary = metrics_tables(inputs["metrics"], inputs["hparams"])
+    per_seed, summary = metrics_tables(inputs["metrics"], inputs["hparams"], models)
     recovery = gather(inputs["recovery"])
-    recovery_summary = across_seeds(recovery, ("variant", *RECOVERY_KEYS), "mean")
-    compute = []
-    for path in inputs["compute"]:
-        variant = Path(path).parts[-2]
-        compute += [{"variant": variant, **r} for r in read_table(path)]
+    recovery_summary = across_seeds(recovery, ("model", *RECOVERY_KEYS), "mean")
+    compute = gather(inputs["compute"])
     classification = any(r["metric"] == "accuracy" for r in per_seed)
     table = criteria_rows(data, inputs, recovery, compute, reference, criteria, classification)
     names = (
@@ -315,11 +314,12 @@ def run(inputs: dict, reference: str, out: dict, criteria: dict) -> None:
                 if rows:
                     write_table(handle, rows)
                 else:
-                    handle.write("variant\tnote\n" + "-\tno ground-truth sites in this data set\n")
+                    handle.write("model\tnote\n" + "-\tno ground-truth sites in this data set\n")
         figures(
             data,
             inputs["truth"],
             inputs["attributions"],
+            models,
             reference,
             {k: str(tmp[k]) for k in ("maps", "profile")},
         )
@@ -327,7 +327,7 @@ def run(inputs: dict, reference: str, out: dict, criteria: dict) -> None:
         if row["metric"] in ("accuracy", "auroc", "pearson"):
             log.info(
                 "%s %s: %.3f ± %.3f over %d seeds",
-                row["variant"],
+                row["model"],
                 row["metric"],
                 row["mean"],
                 row["sd"],
@@ -343,6 +343,7 @@ def main(smk) -> None:
     with rule_logging(smk.log[0], "summarize_phase1"):
         run(
             inputs,
+            list(smk.params.models),
             smk.params.reference,
             {k: smk.output[k] for k in (*names, "criteria")},
             smk.params.criteria,

@@ -1,77 +1,20 @@
-"""Rule summarize_phase2: one data set's Phase 2 criteria table and summaries.
+"""Rule summarize_phase2: one data set's Phase 2 criteria table and summaries, per teacher.
 
-Criteria (thresholds from config ``phase2.criteria``, fixed by the design and
-written there before any result is seen):
-
-* ``accuracy_fraction`` per rho: mean test accuracy of the sparse models over
-  seeds ÷ that of their teachers (the Phase 1 reference model of the same seed).
-  CI: a two-level bootstrap (:func:`gsattn.stats.two_level_bootstrap`) that
-  draws seeds with replacement, then test sequences (the same sequences for
-  every drawn seed and for both models). Seeds vary the models' initialisation
-  and batch order; the data and the split are fixed by the data set's seed, so
-  the interval covers training variation and the finite test set, not a
-  re-drawn data set. ``holds`` when the CI's lower bound reaches the threshold,
-  ``does not hold`` when the point estimate misses it, ``inconclusive`` otherwise.
-* ``compute_reduction`` per rho: ``1 − FLOPs(sparse) / FLOPs(teacher)``,
-  closed form, **whole model** (every FLOP of one forward pass, from tokens to
-  the logit), at the trained length; ``compute_reduction_L<L>`` the same at
-  every length of the scaling benchmark above the trained length. The design's
-  "90–95 %" is judged on these rows, and only on these: the design claims a
-  90–95 % computational reduction *of the model*, and the student replaces the
-  teacher's whole path from tokens to the pooled vector (embedding, conv stem
-  and attention), so the cost a user saves is the whole model's. The rule is
-  fixed here, whichever reading looks better. Beside them,
-  ``compute_reduction_attention_block`` (and ``_L<L>``) compares the student's
-  whole replacement path with the teacher's attention block alone
-  (:data:`gsattn.compute.ATTENTION_BLOCK`: positional add to pooling; the conv
-  stem, most of the teacher's FLOPs at L = 100, left out): a diagnostic of how
-  much of the saving is the stem's, with a verdict against the same threshold
-  but not the design's claim. Exact, no interval.
-* ``sequence_seen`` per rho: whether "rho of the positions" also means "rho
-  of the sequence seen". Measured: the mean share of the valid positions inside
-  the union of the selected positions' receptive fields (rule
-  measure_receptive_fields, :mod:`gsattn.receptive`; two-level bootstrap CI);
-  threshold: the mean share of the positions selected. ``holds`` when the share
-  seen is not larger than the share selected, else ``does not hold``.
-* ``selection_is_motifs`` per rho: the learned selection's mask-permutation
-  p-value (whole selection masks permuted among test sequences of the same
-  length that hold a site: keeps the selection's contiguity and positional
-  profile; :func:`gsattn.selection.selection_pvalue`) for all predictive (or
-  known) motifs, Benjamini–Hochberg adjusted across rho and motifs within each
-  seed; ``holds`` when the adjusted p is below alpha in
-  every seed.
-* ``speedup_vs_sdpa_L<L>`` at the lengths of ``speedup_vs_sdpa`` (default 4096
-  ≥ 20×, 16384 ≥ 100×) and ``memory_growth_linear`` (log-log slope of the
-  sparse model's peak memory in L; ≤ ``memory_slope``, default 1.1, counts as
-  linear), from the scaling benchmark.
+The criteria and their rules live in :mod:`gsattn.criteria` (thresholds from
+config ``phase2.criteria``). This script reads the students' tables (each row
+carries its ``rho`` and ``seed``) and their ``predictions.npz``, whose ``(rho,
+seed)`` the rule passes in the same order as the files (``params.students``).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
+from gsattn.criteria import adjusted_selection, criteria_table, selection_summary, summary_rows
 from gsattn.io import atomic_outputs, read_table, write_table
 from gsattn.logs import rule_logging
-from gsattn.stats import accuracy_from_logits, adjust_pvalues, two_level_bootstrap
-
-LEVEL = 0.95
-SEEDS_NOTE = "seeds vary initialisation and batch order; data and split fixed by the data set's seed"
-
-
-def model_key(path: str) -> tuple[str, int]:
-    """``.../rho<rho>/seed<seed>/file`` → (rho, seed)."""
-    parts = Path(path).parts
-    return parts[-3].removeprefix("rho"), int(parts[-2].removeprefix("seed"))
-
-
-def verdict(point: float, low: float, threshold: float) -> str:
-    """holds / inconclusive / does not hold for a 'at least threshold' claim."""
-    if not np.isfinite(point) or point < threshold:
-        return "does not hold"
-    return "holds" if np.isfinite(low) and low >= threshold else "inconclusive"
 
 
 def seed_logits(predictions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -89,369 +32,34 @@ def seed_logits(predictions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.array(labels, dtype=int), np.column_stack(full), np.column_stack(sparse)
 
 
-def pooled_accuracy_ratio(predictions: list[str], n_boot: int, seed: int = 0) -> dict:
-    """Mean-over-seeds accuracy ratio sparse/full with a two-level (seeds, then test
-    sequences) bootstrap CI (:func:`gsattn.stats.two_level_bootstrap`)."""
-    y, full, sparse = seed_logits(predictions)
-    boot = two_level_bootstrap(y, full, sparse, accuracy_from_logits, n_boot=n_boot, seed=seed, level=LEVEL)
-    return {
-        "full": boot["metric_a"],
-        "sparse": boot["metric_b"],
-        "ratio": boot["ratio"],
-        "low": boot["ratio_ci_low"],
-        "high": boot["ratio_ci_high"],
-        "n_seeds": boot["n_seeds"],
-    }
-
-
-def compute_rows(
-    sparse_compute: list[str], teacher_compute: str, threshold: float, speedups: str | None = None
-) -> list[dict]:
-    """FLOP reductions of each rho against the teacher: whole model (the design's claim) and
-    attention block only, at the trained length and (from the scaling benchmark's
-    ``speedups``) at every benchmarked length above it."""
-    teacher = {r["metric"]: r["value"] for r in read_table(teacher_compute)}
-    rows, trained = [], {}
-    for path in sparse_compute:
-        rho = Path(path).parts[-2].removeprefix("rho")
-        sparse = {r["metric"]: r["value"] for r in read_table(path)}
-        trained[rho] = int(sparse["length"])
-        rows.append(_reduction_row("compute_reduction", rho, sparse, teacher, "flops_analytical", threshold))
-        rows.append(
-            _reduction_row(
-                "compute_reduction_attention_block",
-                rho,
-                sparse,
-                teacher,
-                "flops_analytical_attention_block",
-                threshold,
-            )
-        )
-    if speedups:
-        rows += _long_reduction_rows(read_table(speedups), trained, threshold)
-    return rows
-
-
-_JUDGED = "judged (the design claims a 90-95 % reduction of the model's computation)"
-_DIAGNOSTIC = "diagnostic, not the design's claim (judged on compute_reduction, the whole model)"
-
-
-def _reduction_row(name: str, rho: str, sparse: dict, teacher: dict, metric: str, threshold: float) -> dict:
-    """One trained-length reduction row; ``not tested`` where the teacher has no such count
-    (the joint pipeline has no attention block)."""
-    block = metric.endswith("attention_block")
-    what = (
-        "teacher's attention block (positional add to pooling) vs the student's whole path"
-        if block
-        else "whole model: every FLOP of a forward pass"
-    )
-    length = int(sparse["length"])
-    if metric not in teacher or metric not in sparse:
-        return criterion_row(
-            name, rho, np.nan, np.nan, np.nan, threshold, "not tested", f"the teacher has no {metric} count"
-        )
-    reduction = 1.0 - sparse[metric] / teacher[metric]
-    evidence = (
-        f"{_DIAGNOSTIC if block else _JUDGED}; {what}; closed-form FLOPs/sequence at the trained "
-        f"L = {length}: sparse {sparse[metric]:.0f} vs teacher {teacher[metric]:.0f}"
-    )
-    result = "holds" if reduction >= threshold else "does not hold"
-    return criterion_row(name, rho, reduction, np.nan, np.nan, threshold, result, evidence)
-
-
-def _long_reduction_rows(speedups: list[dict], trained: dict[str, int], threshold: float) -> list[dict]:
-    """Whole-model and attention-block reductions at the benchmarked lengths above the trained one."""
-    columns = {
-        "compute_reduction": "flops_reduction_vs_phase1_model",
-        "compute_reduction_attention_block": "flops_reduction_attention_block_vs_phase1_model",
-    }
-    rows = []
-    for r in sorted(speedups, key=lambda r: (float(r["rho"]), int(r["length"]))):
-        rho = next((key for key in trained if float(key) == float(r["rho"])), None)
-        if rho is None or int(r["length"]) <= trained[rho]:
-            continue
-        for name, column in columns.items():
-            value = float(r.get(column, np.nan))
-            if not np.isfinite(value):
-                continue
-            block = name.endswith("attention_block")
-            evidence = (
-                f"{_DIAGNOSTIC if block else _JUDGED}; closed-form FLOPs of the scaling benchmark's "
-                f"untrained copies at L = {int(r['length'])} (sparse vs the Phase 1 reference architecture)"
-            )
-            result = "holds" if value >= threshold else "does not hold"
-            rows.append(
-                criterion_row(
-                    f"{name}_L{int(r['length'])}", rho, value, np.nan, np.nan, threshold, result, evidence
-                )
-            )
-    return rows
-
-
-def criterion_row(name, rho, measured, low, high, threshold, result, evidence) -> dict:
-    return {
-        "criterion": name,
-        "rho": rho,
-        "measured": measured,
-        "ci_low": low,
-        "ci_high": high,
-        "threshold": threshold,
-        "verdict": result,
-        "evidence": evidence,
-    }
-
-
-def accuracy_rows(predictions: list[str], threshold: float, n_boot: int) -> list[dict]:
+def logits_by_rho(predictions: list[str], students: list[dict]) -> dict[float, tuple]:
+    """rho → :func:`seed_logits` of its seeds; ``students[i]`` holds the ``rho`` and
+    ``seed`` of ``predictions[i]``. Seeds in the order of their text (``10`` before
+    ``2``), the order the bootstrap has always drawn them in."""
     by_rho = defaultdict(list)
-    for path in predictions:
-        by_rho[model_key(path)[0]].append(path)
-    rows = []
-    for rho, paths in sorted(by_rho.items(), key=lambda kv: float(kv[0])):
-        r = pooled_accuracy_ratio(sorted(paths), n_boot)
-        evidence = (
-            f"test accuracy sparse {r['sparse']:.3f} vs full {r['full']:.3f}, {r['n_seeds']} seeds; "
-            f"{LEVEL:.0%} CI: two-level bootstrap, seeds then test sequences ({SEEDS_NOTE})"
-        )
-        rows.append(
-            criterion_row(
-                "accuracy_fraction",
-                rho,
-                r["ratio"],
-                r["low"],
-                r["high"],
-                threshold,
-                verdict(r["ratio"], r["low"], threshold),
-                evidence,
-            )
-        )
-    return rows
+    for key, path in zip(students, predictions, strict=True):
+        by_rho[key["rho"]].append((str(key["seed"]), path))
+    return {rho: seed_logits([p for _, p in sorted(found)]) for rho, found in by_rho.items()}
 
 
-def adjusted_selection(selection: list[str]) -> list[dict]:
-    """Learned-selector rows with BH-adjusted mask-permutation p-values (across rho and
-    motifs of the recovery group, within each seed)."""
-    rows = []
-    for path in selection:
-        rho, seed = model_key(path)
-        rows += [{"rho": rho, "seed": seed, **r} for r in read_table(path) if "group" in r]
-    by_seed = defaultdict(list)
-    for r in rows:
-        if r["selector"] == "learned" and r["group"] == "recovery":
-            by_seed[r["seed"]].append(r)
-    for members in by_seed.values():
-        adjusted = adjust_pvalues(np.array([m["p_value"] for m in members], float))
-        for m, p in zip(members, adjusted, strict=True):
-            m["p_adjusted"] = float(p)
-    return rows
-
-
-def selection_criteria(rows: list[dict], alpha: float) -> list[dict]:
-    out = []
-    learned = [
-        r for r in rows if r["selector"] == "learned" and r["group"] == "recovery" and r["motif"] == "all"
-    ]
-    for rho in sorted({r["rho"] for r in learned}, key=float):
-        members = [r for r in learned if r["rho"] == rho]
-        worst = max(m["p_adjusted"] for m in members)
-        enrichment = np.mean([m["enrichment"] for m in members])
-        precision = np.mean([m["precision"] for m in members])
-        result = "holds" if worst < alpha else "does not hold"
-        evidence = (
-            f"BH-adjusted mask-permutation-null p (largest of {len(members)} seeds); "
-            f"precision {precision:.3f}, enrichment {enrichment:.2f}x"
-        )
-        out.append(criterion_row("selection_is_motifs", rho, worst, np.nan, np.nan, alpha, result, evidence))
-    return out
-
-
-def scaling_rows(speedups: str, scaling: str, criteria: dict) -> list[dict]:
-    """Speed-up targets vs SDPA (``criteria["speedup_vs_sdpa"]``) and the growth of sparse
-    peak memory with L (linear up to ``criteria["memory_slope"]``)."""
-    rows = []
-    targets = {int(t["length"]): float(t["speedup"]) for t in criteria["speedup_vs_sdpa"]}
-    max_slope = float(criteria["memory_slope"])
-    ratios = read_table(speedups)
-    for r in ratios:
-        length, target = int(r["length"]), targets.get(int(r["length"]))
-        if target is None or not np.isfinite(r["speedup_vs_sdpa"]):
-            continue
-        result = "holds" if r["speedup_vs_sdpa"] >= target else "does not hold"
-        evidence = f"L={length}: sparse vs SDPA wall time, batch 1, this CPU"
-        rows.append(
-            criterion_row(
-                f"speedup_vs_sdpa_L{length}",
-                r["rho"],
-                r["speedup_vs_sdpa"],
-                np.nan,
-                np.nan,
-                target,
-                result,
-                evidence,
-            )
-        )
-    table = [r for r in read_table(scaling) if r["method"] == "sparse" and r["status"] == "ok"]
-    for rho in sorted({r["rho"] for r in table}, key=float):
-        pts = sorted((r["length"], r["peak_bytes"]) for r in table if r["rho"] == rho)
-        if len(pts) < 2:
-            continue
-        slope = float(np.polyfit(np.log([p[0] for p in pts]), np.log([max(p[1], 1) for p in pts]), 1)[0])
-        result = "holds" if slope <= max_slope else "does not hold"
-        evidence = f"log-log slope of peak memory over L = {pts[0][0]}..{pts[-1][0]} (1 = linear)"
-        rows.append(
-            criterion_row("memory_growth_linear", rho, slope, np.nan, np.nan, max_slope, result, evidence)
-        )
-    return rows
-
-
-def summary_rows(metrics: list[str]) -> list[dict]:
-    """Mean, SD, min, max over seeds of every metric, per rho."""
-    groups = defaultdict(list)
-    for path in metrics:
-        rho, _ = model_key(path)
-        for r in read_table(path):
-            groups[(rho, r["metric"])].append(float(r["value"]))
-    out = []
-    for (rho, metric), values in sorted(groups.items(), key=lambda kv: (float(kv[0][0]), kv[0][1])):
-        v = np.array(values)
-        sd = float(v.std(ddof=1)) if len(v) > 1 else np.nan
-        out.append(
-            {
-                "rho": rho,
-                "metric": metric,
-                "n_seeds": len(v),
-                "mean": float(v.mean()),
-                "sd": sd,
-                "min": float(v.min()),
-                "max": float(v.max()),
-            }
-        )
-    return out
-
-
-def selection_summary(rows: list[dict]) -> list[dict]:
-    groups = defaultdict(list)
-    for r in rows:
-        groups[(r["rho"], r["selector"], r["group"], r["motif"])].append(r)
-    out = []
-    for (rho, selector, group, motif), members in sorted(
-        groups.items(), key=lambda kv: (float(kv[0][0]), kv[0][1:])
-    ):
-        p = np.array([m["p_value"] for m in members], float)
-        out.append(
-            {
-                "rho": rho,
-                "selector": selector,
-                "group": group,
-                "motif": motif,
-                "n_seeds": len(members),
-                "precision": float(np.mean([m["precision"] for m in members])),
-                "chance": float(np.mean([m["chance"] for m in members])),
-                "enrichment": float(np.mean([m["enrichment"] for m in members])),
-                "p_max": float(np.nanmax(p)) if np.isfinite(p).any() else np.nan,
-                "p_adjusted_max": float(max((m.get("p_adjusted", np.nan) for m in members), default=np.nan)),
-                "seeds_p_below_0.01": int(np.sum(p < 0.01)),
-            }
-        )
-    return out
-
-
-def sequence_seen_rows(receptive_fields: str | None) -> list[dict]:
-    """``sequence_seen`` per rho from the ``seed = all`` rows of measure_receptive_fields."""
-    if not receptive_fields:
-        return [
-            criterion_row(
-                "sequence_seen",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                np.nan,
-                "not tested",
-                "no receptive-field table for this teacher (rule measure_receptive_fields)",
-            )
-        ]
-    rows = []
-    for r in read_table(receptive_fields):
-        if str(r["seed"]) != "all":
-            continue
-        selected, seen = float(r["selected"]), float(r["seen"])
-        result = "holds" if seen <= selected + 1e-9 else "does not hold"
-        evidence = (
-            f"selects {selected:.1%} of the valid positions; their {int(r['field_bp'])}-bp receptive "
-            f"fields (offsets {r['field_offsets']}) cover {seen:.1%} of the sequence"
-        )
-        if "recovery_seen" in r:
-            evidence += (
-                f" and {float(r['recovery_seen']):.1%} of the predictive/known site bases (sites "
-                f"{float(r['recovery_share']):.1%} of the sequence; {float(r['recovery_selected']):.1%} "
-                "of the selected positions inside a site)"
-            )
-        if "decoy_seen" in r:
-            evidence += f"; decoy site bases seen {float(r['decoy_seen']):.1%}"
-        evidence += (
-            f"; mean over seeds and test sequences, {LEVEL:.0%} CI: two-level bootstrap ({SEEDS_NOTE})"
-        )
-        rows.append(
-            criterion_row(
-                "sequence_seen",
-                r["rho"],
-                seen,
-                r["seen_ci_low"],
-                r["seen_ci_high"],
-                selected,
-                result,
-                evidence,
-            )
-        )
-    return sorted(rows, key=lambda row: float(row["rho"]))
-
-
-def run(inputs: dict, criteria: dict, n_boot: int, out: dict) -> None:
+def run(inputs: dict, students: list[dict], criteria: dict, n_boot: int, out: dict) -> None:
     """Write the criteria table, metric summary and selection summary of one data set."""
-    table = accuracy_rows(inputs["predictions"], criteria["accuracy_fraction"], n_boot)
-    table += compute_rows(
-        inputs["sparse_compute"],
-        inputs["teacher_compute"],
-        criteria["compute_reduction"],
-        inputs.get("speedups"),
+    optional = {k: read_table(inputs[k]) for k in ("receptive_fields", "speedups", "scaling") if k in inputs}
+    selection = adjusted_selection([read_table(p) for p in inputs["selection"]])
+    table = criteria_table(
+        logits_by_rho(inputs["predictions"], students),
+        [read_table(p) for p in inputs["sparse_compute"]],
+        read_table(inputs["teacher_compute"]),
+        selection,
+        criteria,
+        n_boot,
+        **optional,
     )
-    table += sequence_seen_rows(inputs.get("receptive_fields"))
-    selection = adjusted_selection(inputs["selection"])
-    if selection:
-        table += selection_criteria(selection, criteria["alpha"])
-    else:
-        table.append(
-            criterion_row(
-                "selection_is_motifs",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                criteria["alpha"],
-                "not tested",
-                "no ground-truth sites in this data set",
-            )
-        )
-    if inputs.get("speedups"):
-        table += scaling_rows(inputs["speedups"], inputs["scaling"], criteria)
-    else:
-        table.append(
-            criterion_row(
-                "speedup_vs_sdpa",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                np.nan,
-                "not tested",
-                "the long-sequence benchmark times the attention teacher's student only",
-            )
-        )
     with atomic_outputs(out["criteria"], out["metrics"], out["selection"]) as (c_path, m_path, s_path):
         with open(c_path, "w") as handle:
             write_table(handle, table)
         with open(m_path, "w") as handle:
-            write_table(handle, summary_rows(inputs["metrics"]))
+            write_table(handle, summary_rows([read_table(p) for p in inputs["metrics"]]))
         with open(s_path, "w") as handle:
             rows = selection_summary(selection)
             if rows:
@@ -464,11 +72,12 @@ def main(smk) -> None:
     keys = ("metrics", "selection", "predictions", "sparse_compute")
     inputs = {k: list(smk.input[k]) for k in keys}
     inputs["teacher_compute"] = smk.input.teacher_compute
-    # the joint-pipeline-teacher variant of the rule has no scaling inputs and no receptive-field table
+    # the scaling benchmark times the attention teacher's student only
     inputs |= {k: smk.input[k] for k in ("speedups", "scaling", "receptive_fields") if k in smk.input.keys()}
     with rule_logging(smk.log[0], "summarize_phase2"):
         run(
             inputs,
+            list(smk.params.students),
             smk.params.criteria,
             smk.params.n_boot,
             {k: smk.output[k] for k in ("criteria", "metrics", "selection")},

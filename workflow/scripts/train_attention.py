@@ -1,4 +1,4 @@
-"""Rule train_attention: train one attention variant on one data set with one seed.
+"""Rule train_attention: train one Phase 1 attention model on one data set with one seed.
 
 Writes the best (lowest validation loss) ``state_dict``, its hyper-parameters as
 JSON, the per-epoch history and the metrics on every split (test is the one
@@ -32,21 +32,26 @@ log = logging.getLogger("train_attention")
 
 def run(
     encoded: str,
-    variant: dict,
+    spec: dict,
     training: dict,
     seed: int,
     threads: int,
     out: dict[str, str],
     device: str = "auto",
+    ids: dict | None = None,
 ) -> None:
-    """Train and save; ``out`` has keys model, hparams, history, metrics."""
+    """Train and save; ``out`` has keys model, hparams, history, metrics.
+
+    ``spec``: the model's hyper-parameters; ``ids`` (``dataset``, ``model``, ``seed``,
+    from the rule) lead every row of the metrics table."""
+    ids = ids or {}
     set_determinism(seed, threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**training)
     scale = strength_scale(arrays) if cfg.task == "regression" else (0.0, 1.0)
     splits = {s: load_split(arrays, s, cfg.task, scale) for s in ("train", "validation", "test")}
-    model_cfg = ModelConfig(**variant, max_len=arrays["tokens"].shape[1])
+    model_cfg = ModelConfig(**spec, max_len=arrays["tokens"].shape[1])
     model = build_model(model_cfg, seed)
     log.info("seed %d, %s, %s, %d parameters, device %s", seed, model_cfg, cfg, count_parameters(model), dev)
     start = time.perf_counter()
@@ -56,7 +61,7 @@ def run(
     rows = []
     for name, data in splits.items():
         for metric, value in metrics(cfg.task, data.targets.numpy(), predict(model, data.tokens)).items():
-            rows.append({"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
     extra = {"training": cfg.to_dict(), "seed": seed, "strength_scale": list(scale)}
     extra |= {"epochs_run": len(history), "best_epoch": best_epoch, "train_seconds": seconds}
@@ -75,12 +80,13 @@ def main(smk) -> None:
     with rule_logging(smk.log[0], "train_attention"):
         run(
             smk.input.encoded,
-            smk.params.variant,
+            smk.params.spec,
             smk.params.training,
-            int(smk.wildcards.seed),
+            int(smk.params.ids["seed"]),
             smk.threads,
             out,
             smk.params.device,
+            dict(smk.params.ids),
         )
 
 

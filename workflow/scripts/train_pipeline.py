@@ -3,7 +3,8 @@
 Same data, splits, seeds, early stopping and loss as Phase 1. The joint
 pipeline's optimizer has two parameter groups (embeddings and the rest) with
 their own learning rates. Writes weights, hyper-parameters, history, metrics on
-every split and the test logits for the head-to-head comparison.
+every split (each row led by the model's ``dataset``, ``model`` and ``seed``,
+from the rule) and the test logits for the head-to-head comparison.
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -28,7 +29,7 @@ from gsattn.train import TrainConfig, fit, load_split, metrics, predict, resolve
 
 def run(
     encoded: str,
-    kind: str,
+    model_name: str,
     spec: dict,
     training: dict,
     rates: dict,
@@ -36,8 +37,13 @@ def run(
     threads: int,
     out: dict,
     device: str = "auto",
+    ids: dict | None = None,
 ) -> None:
-    """Train and save; ``out`` has keys model, hparams, history, metrics, predictions."""
+    """Train and save; ``out`` has keys model, hparams, history, metrics, predictions.
+
+    ``model_name``: ``joint_pipeline`` or ``cnn``; ``ids`` lead every metrics row."""
+    ids = ids or {}
+    kind = model_name
     set_determinism(seed, threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
@@ -59,7 +65,7 @@ def run(
         logits = predict(model, data.tokens)
         test_logits = logits if name == "test" else test_logits
         for metric, value in metrics(cfg.task, data.targets.numpy(), logits).items():
-            rows.append({"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
     extra = {"training": cfg.to_dict(), "seed": seed, "learning_rates": rates if optimizer else None}
     extra |= {
         "epochs_run": len(history),
@@ -86,14 +92,15 @@ def main(smk) -> None:
     with rule_logging(smk.log[0], "train_pipeline"):
         run(
             smk.input.encoded,
-            smk.wildcards.kind,
+            p.ids["model"],
             p.spec,
             p.training,
             p.rates,
-            int(smk.wildcards.seed),
+            int(p.ids["seed"]),
             smk.threads,
             out,
             p.device,
+            dict(p.ids),
         )
 
 

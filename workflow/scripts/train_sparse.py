@@ -1,7 +1,7 @@
 """Rule train_sparse: distil one teacher into a top-k sparse approximator.
 
-The teacher is the Phase 1 reference attention variant trained with the same
-seed, or (rule ``train_sparse_joint_pipeline``) Phase 3's joint pipeline; the
+The teacher is the Phase 1 reference attention model trained with the same
+seed, or (teacher ``joint_pipeline``) Phase 3's joint pipeline; the
 targets are the vectors its classifier reads, saved in ``ground_truth.npz``
 (``pooled``: the attention's pooled vector, or the joint pipeline's hidden layer
 computed from its compressed representation, see :mod:`gsattn.sparse`). The
@@ -23,6 +23,7 @@ from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_any_model
 from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
+from gsattn.teachers import pipeline_fields
 from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
 
 
@@ -48,13 +49,7 @@ def load_teacher(weights: str, hparams: str):
         spec = info["pipeline"]
         if spec["kind"] != "joint_pipeline":
             raise ValueError(f"{hparams}: a {spec['kind']} model cannot be a Phase 2 teacher")
-        fields = {
-            "d_model": spec["d_model"],
-            "teacher": "joint_pipeline",
-            "out_dim": spec["compressed"],
-            "head_hidden": spec["hidden"],
-        }
-        return model, info, spec, fields
+        return model, info, spec, pipeline_fields(spec)
     return model, info, info["model"], {"d_model": model.config.d_model}
 
 
@@ -123,10 +118,10 @@ def main(smk) -> None:
             teacher,
             smk.input.truth,
             p.model,
-            float(smk.wildcards.rho),
+            float(p.ids["rho"]),
             p.training,
             p.task_weight,
-            int(smk.wildcards.seed),
+            int(p.ids["seed"]),
             smk.threads,
             out,
             p.device,

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 
 SPLITS = ("train", "validation", "test")
 # Path components a name would share a folder with: results/phase1/<dataset>/summary/ beside
-# results/phase1/<dataset>/<variant>/, results/phase2/scaling/ beside results/phase2/<dataset>/.
-RESERVED_VARIANTS = ("summary",)
+# results/phase1/<dataset>/<model>/, results/phase2/scaling/ beside results/phase2/<dataset>/
+# (gsattn.layout).
+RESERVED_MODELS = ("summary",)
 RESERVED_DATASETS = ("scaling",)
 
 
@@ -122,21 +123,19 @@ def _check_fasta(name: str, spec: dict) -> None:
 
 
 def _check_phase1(phase1: dict) -> None:
-    if phase1["reference"] not in phase1["variants"]:
-        raise ConfigError(f"phase1.reference: {phase1['reference']!r} is not one of phase1.variants")
-    for name, variant in phase1["variants"].items():
-        where = f"phase1.variants.{name}"
-        if name in RESERVED_VARIANTS:
+    if phase1["reference"] not in phase1["models"]:
+        raise ConfigError(f"phase1.reference: {phase1['reference']!r} is not one of phase1.models")
+    for name, spec in phase1["models"].items():
+        where = f"phase1.models.{name}"
+        if name in RESERVED_MODELS:
             raise ConfigError(
                 f"{where}: {name!r} is reserved (results/phase1/<dataset>/{name}/ holds the Phase 1 "
-                "summary); rename the variant"
+                "summary); rename the model"
             )
-        if variant["d_model"] % variant["n_heads"]:
-            raise ConfigError(
-                f"{where}: n_heads {variant['n_heads']} does not divide d_model {variant['d_model']}"
-            )
-        if variant["stem_kernel"] % 2 == 0:
-            raise ConfigError(f"{where}: stem_kernel must be odd, got {variant['stem_kernel']}")
+        if spec["d_model"] % spec["n_heads"]:
+            raise ConfigError(f"{where}: n_heads {spec['n_heads']} does not divide d_model {spec['d_model']}")
+        if spec["stem_kernel"] % 2 == 0:
+            raise ConfigError(f"{where}: stem_kernel must be odd, got {spec['stem_kernel']}")
 
 
 def _check_tasks(config: dict) -> None:

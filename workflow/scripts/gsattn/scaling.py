@@ -104,7 +104,7 @@ _DESCRIPTIONS = {
     "mha_weights": "nn.MultiheadAttention(d, h) self-attention, need_weights=True, per-head maps",
     "mha": "nn.MultiheadAttention(d, h) self-attention, need_weights=False",
     "sdpa": "F.scaled_dot_product_attention, q/k/v (1, h, L, d/h)",
-    "phase1_model": "AttentionClassifier forward (phase1.variants[reference]; default conv 64x15, CLS)",
+    "phase1_model": "AttentionClassifier forward (phase1.models[reference]; default conv 64x15, CLS)",
     "sparse": "SparseApproximator forward (untrained), k = ceil(rho*L)",
 }
 
@@ -133,7 +133,7 @@ class ScaledDotProduct(nn.Module):
 
 def phase1_config(length: int, d_model: int, n_heads: int, phase1_model: dict | None) -> ModelConfig:
     """The Phase 1 reference model's config at ``length``: :data:`REFERENCE_VARIANT`
-    overridden by ``phase1_model`` (e.g. the config's ``phase1.variants[reference]``)."""
+    overridden by ``phase1_model`` (e.g. the config's ``phase1.models[reference]``)."""
     fields = {"d_model": d_model, "n_heads": n_heads, **REFERENCE_VARIANT, **(phase1_model or {})}
     return ModelConfig(**(fields | {"max_len": length}))
 

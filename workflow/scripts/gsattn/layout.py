@@ -1,0 +1,212 @@
+"""Every results path of the workflow, built in one place.
+
+Each function returns the path of one folder or file of one stage. Called with
+no identifiers it returns the Snakemake pattern (``{dataset}``, ``{model}``,
+``{teacher}``, ``{rho}``, ``{seed}``, ``{size}`` wildcards left in); called with
+values it returns the concrete path, the same string the pattern formats to::
+
+    phase2_model("model.pt")
+    # 'results/phase2/{dataset}/{teacher}/rho{rho}/seed{seed}/model.pt'
+    phase2_model("model.pt", dataset="synthetic", teacher="attention", rho=0.1, seed=1)
+    # 'results/phase2/synthetic/attention/rho0.1/seed1/model.pt'
+
+The tree::
+
+    results/
+      data/<dataset>/                          sequences, labels, sites, encoded.npz, oracle
+      phase1/<dataset>/<model>/seed<seed>/     one attention model
+      phase1/<dataset>/<model>/                its compute profile (no seed)
+      phase1/<dataset>/summary/
+      phase2/<dataset>/<teacher>/rho<rho>/seed<seed>/   one sparse student
+      phase2/<dataset>/<teacher>/rho<rho>/     its compute profile (no seed)
+      phase2/<dataset>/<teacher>/summary/
+      phase2/scaling/                          long-sequence benchmark (no data set)
+      phase3/<dataset>/<model>/seed<seed>/     joint pipeline or CNN
+      phase3/<dataset>/floors.tsv
+      phase3/<dataset>/comparison/
+      phase3/<dataset>/interpretation/<model>/seed<seed>/
+      phase3/verdicts.tsv, phase3/tests_adjusted.tsv
+      learning_curve/<dataset>/n<size>/{data,seed<seed>}/
+      logs/<rule>/<key>.log, benchmarks/<rule>/<key>.tsv
+
+Paths are only built, never parsed: the scripts receive the identifiers of what
+they make as rule parameters and write them as table columns. Standard library
+only (imported by the rule files when the workflow is parsed).
+"""
+
+from __future__ import annotations
+
+from gsattn.teachers import TEACHERS
+
+RESULTS = "results"
+SUMMARY = "summary"
+SCALING = "scaling"
+
+
+def _join(*parts) -> str:
+    return "/".join(str(p) for p in parts if p != "")
+
+
+def rho_text(rho) -> str:
+    """The text of a sparsity ratio in paths (``0.1`` → ``"0.1"``; a wildcard stays as it is)."""
+    return str(rho)
+
+
+# ---- keys: the identifying part of a path, shared by results, logs and benchmarks
+
+
+def phase1_key(dataset="{dataset}", model="{model}", seed="{seed}") -> str:
+    """``<dataset>/<model>/seed<seed>``: one Phase 1 model."""
+    return f"{dataset}/{model}/seed{seed}"
+
+
+def phase2_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}") -> str:
+    """``<dataset>/<teacher>/rho<rho>/seed<seed>``: one Phase 2 student."""
+    return f"{dataset}/{teacher}/rho{rho_text(rho)}/seed{seed}"
+
+
+def phase2_rho_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}") -> str:
+    """``<dataset>/<teacher>/rho<rho>``: the students of one rho (their compute profile)."""
+    return f"{dataset}/{teacher}/rho{rho_text(rho)}"
+
+
+def phase3_key(dataset="{dataset}", model="{model}", seed="{seed}") -> str:
+    """``<dataset>/<model>/seed<seed>``: one Phase 3 model."""
+    return f"{dataset}/{model}/seed{seed}"
+
+
+def curve_key(dataset="{dataset}", size="{size}") -> str:
+    """``<dataset>/n<size>``: one learning-curve size."""
+    return f"{dataset}/n{size}"
+
+
+def curve_seed_key(dataset="{dataset}", size="{size}", seed="{seed}") -> str:
+    """``<dataset>/n<size>/seed<seed>``: one learning-curve model."""
+    return f"{curve_key(dataset, size)}/seed{seed}"
+
+
+def log(rule: str, key: str) -> str:
+    """``results/logs/<rule>/<key>.log``."""
+    return f"{RESULTS}/logs/{rule}/{key}.log"
+
+
+def benchmark(rule: str, key: str) -> str:
+    """``results/benchmarks/<rule>/<key>.tsv``."""
+    return f"{RESULTS}/benchmarks/{rule}/{key}.tsv"
+
+
+# ---- data
+
+
+def data(file: str = "", dataset="{dataset}") -> str:
+    """``results/data/<dataset>/<file>``."""
+    return _join(RESULTS, "data", dataset, file)
+
+
+# ---- Phase 1
+
+
+def phase1_model(file: str = "", dataset="{dataset}", model="{model}", seed="{seed}") -> str:
+    """``results/phase1/<dataset>/<model>/seed<seed>/<file>``."""
+    return _join(RESULTS, "phase1", phase1_key(dataset, model, seed), file)
+
+
+def phase1_profile(file: str = "", dataset="{dataset}", model="{model}") -> str:
+    """``results/phase1/<dataset>/<model>/<file>``: compute profile of a Phase 1 model."""
+    return _join(RESULTS, "phase1", dataset, model, file)
+
+
+def phase1_summary(file: str = "", dataset="{dataset}") -> str:
+    """``results/phase1/<dataset>/summary/<file>``."""
+    return _join(RESULTS, "phase1", dataset, SUMMARY, file)
+
+
+# ---- Phase 2
+
+
+def phase2_model(file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}") -> str:
+    """``results/phase2/<dataset>/<teacher>/rho<rho>/seed<seed>/<file>``."""
+    return _join(RESULTS, "phase2", phase2_key(dataset, teacher, rho, seed), file)
+
+
+def phase2_profile(file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}") -> str:
+    """``results/phase2/<dataset>/<teacher>/rho<rho>/<file>``: compute profile of one rho."""
+    return _join(RESULTS, "phase2", phase2_rho_key(dataset, teacher, rho), file)
+
+
+def phase2_summary(file: str = "", dataset="{dataset}", teacher="{teacher}") -> str:
+    """``results/phase2/<dataset>/<teacher>/summary/<file>``."""
+    return _join(RESULTS, "phase2", dataset, teacher, SUMMARY, file)
+
+
+def scaling(file: str = "") -> str:
+    """``results/phase2/scaling/<file>``: the long-sequence benchmark."""
+    return _join(RESULTS, "phase2", SCALING, file)
+
+
+# ---- Phase 3
+
+
+def phase3_model(file: str = "", dataset="{dataset}", model="{model}", seed="{seed}") -> str:
+    """``results/phase3/<dataset>/<model>/seed<seed>/<file>``."""
+    return _join(RESULTS, "phase3", phase3_key(dataset, model, seed), file)
+
+
+def phase3_dataset(file: str = "", dataset="{dataset}") -> str:
+    """``results/phase3/<dataset>/<file>`` (the floors)."""
+    return _join(RESULTS, "phase3", dataset, file)
+
+
+def comparison(file: str = "", dataset="{dataset}") -> str:
+    """``results/phase3/<dataset>/comparison/<file>``."""
+    return _join(RESULTS, "phase3", dataset, "comparison", file)
+
+
+def interpretation(file: str = "", dataset="{dataset}", model="{model}", seed="{seed}") -> str:
+    """``results/phase3/<dataset>/interpretation/<model>/seed<seed>/<file>``."""
+    return _join(RESULTS, "phase3", dataset, "interpretation", model, f"seed{seed}", file)
+
+
+def phase3_all(file: str = "") -> str:
+    """``results/phase3/<file>``: across data sets (verdicts, adjusted tests)."""
+    return _join(RESULTS, "phase3", file)
+
+
+# ---- learning curve
+
+
+def curve(file: str = "", dataset="{dataset}") -> str:
+    """``results/learning_curve/<dataset>/<file>``: the summary of one data set."""
+    return _join(RESULTS, "learning_curve", dataset, file)
+
+
+def curve_data(file: str = "", dataset="{dataset}", size="{size}") -> str:
+    """``results/learning_curve/<dataset>/n<size>/data/<file>``: one re-drawn copy."""
+    return _join(RESULTS, "learning_curve", curve_key(dataset, size), "data", file)
+
+
+def curve_model(file: str = "", dataset="{dataset}", size="{size}", seed="{seed}") -> str:
+    """``results/learning_curve/<dataset>/n<size>/seed<seed>/<file>``."""
+    return _join(RESULTS, "learning_curve", curve_seed_key(dataset, size, seed), file)
+
+
+# ---- teachers
+
+
+def teacher_model(file: str, dataset: str, teacher: str, seed, reference: str) -> str:
+    """``file`` in the folder of the Phase 2 teacher ``teacher`` of seed ``seed``.
+
+    ``attention``: the Phase 1 ``reference`` model; ``joint_pipeline``: Phase 3's.
+    """
+    if teacher == "attention":
+        return phase1_model(file, dataset, reference, seed)
+    if teacher == "joint_pipeline":
+        return phase3_model(file, dataset, "joint_pipeline", seed)
+    raise ValueError(f"unknown Phase 2 teacher {teacher!r} (one of {', '.join(TEACHERS)})")
+
+
+def teacher_compute(dataset: str, teacher: str, first_seed, reference: str) -> str:
+    """The compute table of teacher ``teacher`` (the joint pipeline's: of its first seed)."""
+    if teacher == "attention":
+        return phase1_profile("compute.tsv", dataset, reference)
+    return teacher_model("compute.tsv", dataset, teacher, first_seed, reference)
