@@ -67,8 +67,8 @@ def test_module_deployment_plans_the_whole_chain_with_the_repository_scripts(dep
     folder, config = deployment
     out = _snakemake("-n", cwd=folder)
     jobs = _job_counts(out)
-    n_datasets, n_variants = len(config["datasets"]), len(config["phase1"]["variants"])
-    assert jobs["gsa_train_attention"] == n_datasets * n_variants * len(config["seeds"])
+    n_datasets, n_models = len(config["datasets"]), len(config["phase1"]["models"])
+    assert jobs["gsa_train_attention"] == n_datasets * n_models * len(config["seeds"])
     assert jobs["gsa_all"] == 1 and jobs["gsa_declare_verdicts"] == 1
     # The same jobs as the workflow run directly on the same config and data.
     direct = tmp_path_factory.mktemp("direct")
