@@ -14,8 +14,9 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import torch
 
-from gsattn.compute import profile_sparse, sparse_flop_comparison
+from gsattn.compute import profile_sparse
 from gsattn.datasets import load_encoded
+from gsattn.flops import sparse_flop_comparison
 from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.sparse import SparseApproximator, SparseConfig
