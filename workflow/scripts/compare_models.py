@@ -170,7 +170,7 @@ def run(
 
     ``primary_test`` and ``n_datasets`` (the data sets the verdicts are
     declared across) are checked first: the primary test must be able to
-    reach ``alpha`` (:func:`gsattn.compare.check_primary_reachable`).
+    reach ``alpha`` (:func:`gsattn.verdicts.check_primary_reachable`).
     """
     data = load_encoded(inputs["encoded"])
     test = np.flatnonzero(data["split"] == "test")
