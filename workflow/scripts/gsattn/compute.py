@@ -44,7 +44,7 @@ def _row(metric: str, value: float, unit: str, method: str) -> dict:
 
 def _measured_rows(model: nn.Module, tokens: torch.Tensor, warmup: int, repeats: int) -> list[dict]:
     """``peak_memory``, ``time_per_batch_median``, ``time_per_batch_iqr`` and ``throughput``
-    rows of :func:`peak_memory_bytes` and :func:`throughput` on ``tokens``."""
+    rows of :func:`gsattn.measure.peak_memory_bytes` and :func:`gsattn.measure.throughput` on ``tokens``."""
     device = tokens.device
     rows = [
         _row(
@@ -80,7 +80,7 @@ def profile_model(
     """All compute metrics of ``model`` at one length and batch size.
 
     ``model`` is moved to ``device`` (in place). Inputs are
-    :func:`example_tokens` (seeded, no PAD). Every row but the timing rows is
+    :func:`gsattn.inference.example_tokens` (seeded, no PAD). Every row but the timing rows is
     deterministic for a given model, config, length, batch size and device.
 
     Parameters
@@ -96,7 +96,7 @@ def profile_model(
     device : str or torch.device
         ``"cpu"`` or ``"cuda[:i]"``.
     warmup, repeats : int
-        Untimed and timed passes of :func:`throughput`.
+        Untimed and timed passes of :func:`gsattn.measure.throughput`.
 
     Returns
     -------
@@ -157,8 +157,8 @@ def profile_sparse(
     """All compute metrics of a :class:`~gsattn.sparse.SparseApproximator` at one length.
 
     The counterpart of :func:`profile_model`: same inputs
-    (:func:`example_tokens`), same memory and timing methods
-    (:func:`peak_memory_bytes`, :func:`throughput`), same row format.
+    (:func:`gsattn.inference.example_tokens`), same memory and timing methods
+    (:func:`gsattn.measure.peak_memory_bytes`, :func:`gsattn.measure.throughput`), same row format.
     ``model`` is moved to ``device`` (in place).
 
     Parameters
@@ -174,7 +174,7 @@ def profile_sparse(
     device : str or torch.device
         ``"cpu"`` or ``"cuda[:i]"``.
     warmup, repeats : int
-        Untimed and timed passes of :func:`throughput`.
+        Untimed and timed passes of :func:`gsattn.measure.throughput`.
 
     Returns
     -------
