@@ -40,7 +40,7 @@ def run(
     device: str = "auto",
 ) -> None:
     """Train and save; ``out`` has keys model, hparams, history, metrics."""
-    set_determinism(seed, threads)
+    set_determinism(threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**training)

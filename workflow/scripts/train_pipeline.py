@@ -38,7 +38,7 @@ def run(
     device: str = "auto",
 ) -> None:
     """Train and save; ``out`` has keys model, hparams, history, metrics, predictions."""
-    set_determinism(seed, threads)
+    set_determinism(threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**(training | {"task": "binary"}))

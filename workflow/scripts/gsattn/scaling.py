@@ -57,6 +57,7 @@ from gsattn.flops import (
 from gsattn.inference import example_tokens
 from gsattn.measure import peak_memory_bytes, throughput
 from gsattn.models import AttentionClassifier, ModelConfig
+from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
 
 log = logging.getLogger(__name__)
@@ -174,22 +175,26 @@ def build_case(
         ``(1, L, d)`` floats (MHA), ``(1, 3, h, L, d/h)`` floats (SDPA) or ``(1, L)``
         token ids (whole models).
     """
-    torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     if method in ("mha_weights", "mha"):
-        module = SelfAttention(d_model, n_heads, need_weights=method == "mha_weights")
+        with seeded(seed):
+            module = SelfAttention(d_model, n_heads, need_weights=method == "mha_weights")
         return module, torch.randn(1, length, d_model, generator=generator)
     if method == "sdpa":
         qkv = torch.randn(1, 3, n_heads, length, d_model // n_heads, generator=generator)
         return ScaledDotProduct(), qkv
     if method == "phase1_model":
         config = phase1_config(length, d_model, n_heads, phase1_model)
-        return AttentionClassifier(config), example_tokens(1, length, seed=seed)
+        with seeded(seed):
+            module = AttentionClassifier(config)
+        return module, example_tokens(1, length, seed=seed)
     if method == "sparse":
         if rho is None:
             raise ValueError("the sparse method needs rho")
         config = SparseConfig(rho=rho, d_model=d_model, max_len=length, **(sparse_model or {}))
-        return SparseApproximator(config), example_tokens(1, length, seed=seed)
+        with seeded(seed):
+            module = SparseApproximator(config)
+        return module, example_tokens(1, length, seed=seed)
     raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
