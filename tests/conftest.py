@@ -78,3 +78,8 @@ def plant_sites(rng, lengths, mode):
         block = (pos >= start[:, None]) & (pos < start[:, None] + SITE_WIDTH)
         positive |= block & (site < n_sites)[:, None]
     return positive
+
+
+def accuracy_row(rows, test):
+    """The accuracy row of ``test`` over all seeds among comparison rows."""
+    return next(r for r in rows if r["metric"] == "accuracy" and r["test"] == test and r["seed"] == "all")

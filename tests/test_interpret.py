@@ -13,8 +13,7 @@ class PositionWeights(nn.Module):
 
     def __init__(self, length=6):
         super().__init__()
-        torch.manual_seed(0)
-        self.w = nn.Parameter(torch.randn(length, 6))
+        self.w = nn.Parameter(torch.randn(length, 6, generator=torch.Generator().manual_seed(0)))
         with torch.no_grad():
             self.w[:, PAD_TOKEN] = 0.0
 

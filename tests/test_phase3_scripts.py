@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from test_compare import synthetic
 
-from gsattn.compare import VERDICT_A, VERDICT_B, VERDICT_EQUIVALENT, VERDICT_INCONCLUSIVE, compare_dataset
+from gsattn.compare import compare_dataset
 from gsattn.io import read_table, write_table
+from gsattn.verdicts import VERDICT_A, VERDICT_B, VERDICT_EQUIVALENT, VERDICT_INCONCLUSIVE
 
 declare = importlib.import_module("declare_verdicts")
 

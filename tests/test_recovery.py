@@ -3,22 +3,19 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from conftest import L_SIM, plant_sites
+from gsattn.masks import dilate, position_sets
 from gsattn.recovery import (
     NULLS,
     ROW_KEYS,
-    dilate,
     enrichment,
-    hit_rate_test,
     per_sequence_auc,
-    poisson_binomial_pmf,
-    position_sets,
     summarize_recovery,
     topk_hits,
 )
+from gsattn.stats import hit_rate_test
 
 ROLES = np.array(["predictive", "decoy"])
 
@@ -34,31 +31,6 @@ def toy_dataset(n=120, length=40, seed=0):
             motif_index[i, 2:7] = 0
         motif_index[i, 15:20] = 1
     return motif_index, lengths, labels
-
-
-# --------------------------------------------------------------------------- position sets
-def test_position_sets_exclude_other_motifs_and_padding():
-    motif_index = np.array([[-1, 0, 0, 1, 1, -1, -1, -1]], dtype=np.int16)
-    positive, scored = position_sets(motif_index, np.array([6]), ROLES, role="predictive")
-    assert positive.tolist() == [[False, True, True, False, False, False, False, False]]
-    assert scored.tolist() == [[True, True, True, False, False, True, False, False]]
-    positive, scored = position_sets(motif_index, np.array([6]), ROLES, role="decoy")
-    assert positive.tolist() == [[False, False, False, True, True, False, False, False]]
-    assert scored.tolist() == [[True, False, False, True, True, True, False, False]]
-
-
-def test_position_sets_single_motif_and_validation():
-    motif_index = np.array([[0, 1, 2, -1]], dtype=np.int16)
-    roles = np.array(["predictive", "predictive", "decoy"])
-    positive, scored = position_sets(motif_index, np.array([4]), roles, motif=1)
-    assert positive.tolist() == [[False, True, False, False]]
-    assert scored.tolist() == [[False, True, False, True]]
-    with pytest.raises(ValueError, match="role"):
-        position_sets(motif_index, np.array([4]), roles, role="predicitve")
-    with pytest.raises(ValueError, match="motif_index values"):
-        position_sets(motif_index, np.array([4]), roles[:2])
-    with pytest.raises(ValueError, match="lengths"):
-        position_sets(motif_index, np.array([5]), roles)
 
 
 # --------------------------------------------------------------------------- AUROC / AUPRC
@@ -164,31 +136,6 @@ def test_topk_hits_tolerance_padding_and_no_positives():
         topk_hits(scores, positive, valid, k=1, null="shift")
     hits, _ = topk_hits(scores, positive, valid, k=2, tolerance=0)
     assert hits.tolist() == [True, False]
-
-
-def test_dilate():
-    mask = np.array([[False, False, True, False, False, False]])
-    assert dilate(mask, 1).astype(int).tolist() == [[0, 1, 1, 1, 0, 0]]
-    assert dilate(mask, 0).tolist() == mask.tolist()
-
-
-# --------------------------------------------------------------------------- hit-rate test
-def test_poisson_binomial_pmf_small_case():
-    pmf = poisson_binomial_pmf(np.array([0.5, 0.2]))
-    np.testing.assert_allclose(pmf, [0.4, 0.5, 0.1])
-
-
-def test_hit_rate_test_equals_binomial_when_chances_equal():
-    rng = np.random.default_rng(3)
-    hits = rng.random(40) < 0.4
-    chance = np.full(40, 0.25)
-    chance[:3] = np.nan
-    result = hit_rate_test(hits, chance)
-    observed = int(hits[3:].sum())
-    expected = stats.binomtest(observed, 37, 0.25, alternative="greater").pvalue
-    assert result["observed"] == observed and result["n"] == 37
-    assert result["expected"] == pytest.approx(37 * 0.25)
-    assert result["p_value"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_hit_rate_random_scores_vs_mask_scores():

@@ -113,7 +113,7 @@ def test_phase1_model_follows_the_configured_variant():
 
 
 def test_whole_model_rows_carry_closed_form_flops_and_the_two_reductions(tmp_path):
-    from gsattn.compute import attention_block_flops, attention_flops, sparse_block_flops, sparse_flops
+    from gsattn.flops import attention_block_flops, attention_flops, sparse_block_flops, sparse_flops
     from gsattn.scaling import phase1_config
     from gsattn.sparse import SparseConfig
 

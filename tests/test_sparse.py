@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from gsattn.models import ModelConfig, build_model
+from gsattn.seeding import seeded
 from gsattn.seq import PAD_TOKEN
 from gsattn.sparse import (
     SparseApproximator,
@@ -92,8 +93,8 @@ def test_distillation_learns_a_planted_position_target():
     target = torch.zeros(256, 16)
     target[torch.from_numpy(has), 0] = 3.0
     split = Split(torch.from_numpy(tokens), torch.from_numpy(has.astype(np.float32)), np.arange(256), target)
-    torch.manual_seed(0)
-    model = SparseApproximator(SparseConfig(rho=0.2, max_len=30, selector_kernel=5))
+    with seeded(0):
+        model = SparseApproximator(SparseConfig(rho=0.2, max_len=30, selector_kernel=5))
     cfg = TrainConfig(max_epochs=25, patience=25, learning_rate=0.01, batch_size=32)
     history, _ = fit(model, split, split, cfg, seed=0, objective=distillation_objective())
     assert history[-1]["val_loss"] < 0.3 * history[0]["val_loss"]
@@ -175,9 +176,9 @@ def test_brute_force_output_reads_only_the_bases_inside_the_selected_fields():
     float rounding at most: the summation order of the kernels may differ)."""
     from gsattn.receptive import seen_mask, value_offsets
 
-    torch.manual_seed(3)
     length = 40
-    model = SparseApproximator(SparseConfig(rho=0.1, max_len=length, selector_kernel=5)).eval()
+    with seeded(3):
+        model = SparseApproximator(SparseConfig(rho=0.1, max_len=length, selector_kernel=5)).eval()
     tokens = torch.randint(0, 4, (5, length), generator=torch.Generator().manual_seed(4))
     tokens[2, 30:] = PAD_TOKEN  # a shorter sequence: the field stops at its end
     lengths = (tokens != PAD_TOKEN).sum(1).numpy()

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.multitest import multipletests
 
@@ -8,7 +9,9 @@ from gsattn.stats import (
     accuracy_from_logits,
     adjust_pvalues,
     auroc,
+    hit_rate_test,
     paired_bootstrap,
+    poisson_binomial_pmf,
     two_level_bootstrap,
 )
 
@@ -223,3 +226,22 @@ def test_adjust_pvalues_rejects_out_of_range():
         adjust_pvalues(np.array([0.5, 1.2]))
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         adjust_pvalues(np.array([-0.1]))
+
+
+# --------------------------------------------------------------------------- hit-rate test
+def test_poisson_binomial_pmf_small_case():
+    pmf = poisson_binomial_pmf(np.array([0.5, 0.2]))
+    np.testing.assert_allclose(pmf, [0.4, 0.5, 0.1])
+
+
+def test_hit_rate_test_equals_binomial_when_chances_equal():
+    rng = np.random.default_rng(3)
+    hits = rng.random(40) < 0.4
+    chance = np.full(40, 0.25)
+    chance[:3] = np.nan
+    result = hit_rate_test(hits, chance)
+    observed = int(hits[3:].sum())
+    expected = stats.binomtest(observed, 37, 0.25, alternative="greater").pvalue
+    assert result["observed"] == observed and result["n"] == 37
+    assert result["expected"] == pytest.approx(37 * 0.25)
+    assert result["p_value"] == pytest.approx(expected, rel=1e-9)

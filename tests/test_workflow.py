@@ -9,9 +9,10 @@ import pytest
 import yaml
 
 from conftest import DATA, REPO
-from gsattn.compare import VERDICT_B, VERDICT_INCONCLUSIVE, compare_dataset, declare_verdicts
+from gsattn.compare import compare_dataset
 from gsattn.io import read_bed, read_fasta, read_labels, read_table
 from gsattn.seq import decode, reverse_complement
+from gsattn.verdicts import VERDICT_B, VERDICT_INCONCLUSIVE, declare_verdicts
 
 pytestmark = pytest.mark.slow
 

@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from gsattn.compare import compare_dataset
-from gsattn.compute import example_tokens, throughput
 from gsattn.datasets import load_encoded
+from gsattn.inference import example_tokens
 from gsattn.io import atomic_outputs, read_table, write_tables
 from gsattn.logs import rule_logging
+from gsattn.measure import throughput
 from gsattn.models import load_model
 from gsattn.pipeline import load_pipeline
 from gsattn.plots import forest_figure, paired_seeds_figure
@@ -177,7 +178,7 @@ def run(
 
     ``primary_test`` and ``n_datasets`` (the data sets the verdicts are
     declared across) are checked first: the primary test must be able to
-    reach ``alpha`` (:func:`gsattn.compare.check_primary_reachable`).
+    reach ``alpha`` (:func:`gsattn.verdicts.check_primary_reachable`).
     """
     data = load_encoded(inputs["encoded"])
     test = np.flatnonzero(data["split"] == "test")

@@ -3,7 +3,7 @@
 Reads each data set's head-to-head tests (``compare_models``), adjusts every
 test's p-values across data sets (Holm by default, config ``phase3.adjustment``;
 accuracy, the primary metric, in a family of its own), applies the fixed
-verdict rules of :func:`gsattn.compare.verdict` to the adjusted rows (primary
+verdict rules of :func:`gsattn.verdicts.verdict` to the adjusted rows (primary
 test ``phase3.primary_test``, refused where it cannot reach alpha), and says
 whether Phase 2 is also run with the joint pipeline as teacher
 (``phase2.teacher``). A checkpoint: the workflow reads this table to decide that.
@@ -13,9 +13,9 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import numpy as np
 
-from gsattn.compare import ALL_SEEDS, VERDICT_B, declare_verdicts
 from gsattn.io import read_table, write_tables
 from gsattn.logs import rule_logging
+from gsattn.verdicts import ALL_SEEDS, VERDICT_B, declare_verdicts
 
 FLOOR_PREFIXES = ("gc_", "kmer")
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from gsattn.datasets import load_encoded
+from gsattn.inference import run_batched
 from gsattn.io import atomic_outputs, save_npz, write_columns, write_table
 from gsattn.logs import rule_logging
 from gsattn.selection import random_k, selection_mask, selection_rows, top_k_of
@@ -36,17 +37,15 @@ from gsattn.stats import accuracy_from_logits, auroc, paired_bootstrap
 SELECTION_COLUMNS = ("selector",)
 
 
-@torch.no_grad()
+def _approximation(model, tokens: torch.Tensor, rows: range) -> dict[str, torch.Tensor]:
+    out = model.approximate(tokens)
+    logits = model.classifier(out["pooled"])[:, 0]
+    return {"pooled": out["pooled"], "logits": logits, "index": out["index"], "valid": out["valid"]}
+
+
 def approximate(model, tokens: torch.Tensor, batch_size: int = 256) -> dict[str, np.ndarray]:
     """Pooled vectors, logits and selections of ``(N, L)`` tokens, batched."""
-    parts = {"pooled": [], "logits": [], "index": [], "valid": []}
-    for start in range(0, tokens.shape[0], batch_size):
-        out = model.approximate(tokens[start : start + batch_size])
-        parts["pooled"].append(out["pooled"])
-        parts["logits"].append(model.classifier(out["pooled"])[:, 0])
-        parts["index"].append(out["index"])
-        parts["valid"].append(out["valid"])
-    return {k: torch.cat(v).numpy() for k, v in parts.items()}
+    return run_batched(model, tokens, _approximation, batch_size)
 
 
 def fidelity_rows(pooled: np.ndarray, teacher: np.ndarray) -> list[dict]:

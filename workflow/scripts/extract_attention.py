@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from gsattn.datasets import load_encoded
+from gsattn.inference import run_batched
 from gsattn.io import atomic_outputs, save_npz
 from gsattn.logs import rule_logging
 from gsattn.models import load_model
@@ -37,19 +38,17 @@ def map_rows(split: np.ndarray, n_maps: int) -> np.ndarray:
     return np.sort(order[:n_maps]).astype(np.int32)
 
 
-@torch.no_grad()
 def extract(model, tokens: torch.Tensor, rows: np.ndarray, batch_size: int = 128) -> dict[str, np.ndarray]:
     """Run :meth:`attend` over all ``tokens`` in batches and collect the arrays."""
-    keep = {"outputs": [], "head_outputs": [], "received": [], "pooled": [], "logits": [], "maps": []}
     wanted = set(rows.tolist())
-    for start in range(0, tokens.shape[0], batch_size):
-        parts = model.attend(tokens[start : start + batch_size])
-        for key in ("outputs", "head_outputs", "received", "pooled"):
-            keep[key].append(parts[key].float().numpy())
-        keep["logits"].append(parts["logits"][:, 0].float().numpy())
-        local = [i - start for i in range(start, start + len(parts["logits"])) if i in wanted]
-        keep["maps"].append(parts["weights"][local].float().numpy())
-    arrays = {key: np.concatenate(value) for key, value in keep.items()}
+
+    def attention(model, batch: torch.Tensor, batch_rows: range) -> dict[str, torch.Tensor]:
+        parts = model.attend(batch)
+        keep = {key: parts[key].float() for key in ("outputs", "head_outputs", "received", "pooled")}
+        local = [j for j, i in enumerate(batch_rows) if i in wanted]
+        return keep | {"logits": parts["logits"][:, 0].float(), "maps": parts["weights"][local].float()}
+
+    arrays = run_batched(model, tokens, attention, batch_size)
     for key in (*HALF, "maps"):
         arrays[key] = arrays[key].astype(np.float16)
     return arrays

@@ -15,22 +15,21 @@ import numpy as np
 import torch
 
 from gsattn.datasets import load_encoded
+from gsattn.inference import run_batched
 from gsattn.interpret import gradient_x_input
 from gsattn.io import atomic_outputs, save_npz, write_table
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_pipeline
 
 
-@torch.no_grad()
+def _representation(model, tokens: torch.Tensor, rows: range) -> dict[str, torch.Tensor]:
+    out = model.represent(tokens)
+    return {"compressed": out["compressed"].half(), "pooled": out["hidden"], "logits": out["logits"][:, 0]}
+
+
 def representations(model, tokens: torch.Tensor, batch_size: int = 256) -> dict[str, np.ndarray]:
     """``compressed`` (N, L, c), ``pooled`` (N, h) and ``logits`` (N,) of ``(N, L)`` tokens."""
-    parts = {"compressed": [], "pooled": [], "logits": []}
-    for start in range(0, tokens.shape[0], batch_size):
-        out = model.represent(tokens[start : start + batch_size])
-        parts["compressed"].append(out["compressed"].half())
-        parts["pooled"].append(out["hidden"])
-        parts["logits"].append(out["logits"][:, 0])
-    return {k: torch.cat(v).numpy() for k, v in parts.items()}
+    return run_batched(model, tokens, _representation, batch_size)
 
 
 def run(encoded: str, weights: str, hparams: str, threads: int, out: dict, ids: dict | None = None) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
+from gsattn.masks import valid_positions
 from gsattn.receptive import (
     coverage,
     distance_bins,
@@ -40,7 +41,6 @@ from gsattn.receptive import (
     site_masks,
     value_offsets,
 )
-from gsattn.recovery import valid_positions
 from gsattn.selection import selection_mask
 from gsattn.sparse import SparseApproximator, SparseConfig
 from gsattn.stats import seed_sequence_bootstrap

@@ -11,8 +11,9 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import torch
 
-from gsattn.compute import flop_comparison, profile_model
+from gsattn.compute import profile_model
 from gsattn.datasets import load_encoded
+from gsattn.flops import flop_comparison
 from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model

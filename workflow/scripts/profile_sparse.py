@@ -15,10 +15,12 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import torch
 
-from gsattn.compute import profile_sparse, sparse_flop_comparison
+from gsattn.compute import profile_sparse
 from gsattn.datasets import load_encoded
+from gsattn.flops import sparse_flop_comparison
 from gsattn.io import write_tables
 from gsattn.logs import rule_logging
+from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
 from gsattn.train import resolve_device
 
@@ -41,8 +43,8 @@ def run(
     torch.set_num_threads(max(1, threads))
     length = load_encoded(encoded)["tokens"].shape[1]
     config = SparseConfig(rho=rho, max_len=length, **model_spec, **(teacher or {}))
-    torch.manual_seed(0)
-    model = SparseApproximator(config)
+    with seeded(0):
+        model = SparseApproximator(config)
     dev = resolve_device(device)
     rows = profile_sparse(
         model, config, length, profile["batch_size"], dev, profile["warmup"], profile["repeats"]

@@ -4,13 +4,13 @@ Collects ``interpret_model``'s tables of one data set (attention, joint
 pipeline, CNN; every seed) and summarises the per-sequence AUROC, AUPRC,
 enrichment and top-1 hit rate of each model and attribution method over seeds,
 with the paired-by-seed difference from the attention model
-(:func:`gsattn.compare.interpretability_summary`). These p-values are
+(:func:`gsattn.interpretability.interpretability_summary`). These p-values are
 descriptive and not part of the verdict's multiple-testing family.
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
-from gsattn.compare import INTERPRETABILITY_KEYS, interpretability_summary
+from gsattn.interpretability import INTERPRETABILITY_KEYS, interpretability_summary
 from gsattn.io import atomic_outputs, read_table, write_columns
 from gsattn.logs import rule_logging
 

@@ -45,7 +45,7 @@ def run(
     ``spec``: the model's hyper-parameters; ``ids`` (``dataset``, ``model``, ``seed``,
     from the rule) lead every row of the metrics table."""
     ids = ids or {}
-    set_determinism(seed, threads)
+    set_determinism(threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**training)

@@ -44,7 +44,7 @@ def run(
     ``model_name``: ``joint_pipeline`` or ``cnn``; ``ids`` lead every metrics row."""
     ids = ids or {}
     kind = model_name
-    set_determinism(seed, threads)
+    set_determinism(threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**(training | {"task": "binary"}))

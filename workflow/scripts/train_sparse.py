@@ -67,7 +67,7 @@ def run(
     device: str = "auto",
 ) -> None:
     """Train one sparse approximator; ``out`` has keys model, hparams, history."""
-    set_determinism(seed, threads)
+    set_determinism(threads)
     dev = resolve_device(device)
     cfg = TrainConfig(**(training | {"task": "binary"}))
     teacher_model, _, teacher_spec, fields = load_teacher(teacher["model"], teacher["hparams"])

@@ -1,801 +1,50 @@
-"""Compute cost of :class:`~gsattn.models.AttentionClassifier`: FLOPs, memory, speed.
+"""Compute profile of a model: parameters, FLOPs, memory and speed as TSV-ready rows.
 
-Four measurements, each with its method spelled out so that the numbers can be
-quoted with their caveats:
+:func:`profile_model` (Phase 1 :class:`~gsattn.models.AttentionClassifier`) and
+:func:`profile_sparse` (Phase 2 :class:`~gsattn.sparse.SparseApproximator`)
+each return one row per metric (``metric``, ``value``, ``unit``, ``method``),
+the method spelled out so that the numbers can be quoted with their caveats:
 
-* :func:`attention_flops` – analytical FLOPs of one forward pass per sequence,
-  by component (closed-form formulas, see its docstring).
-* :func:`counted_flops` / :func:`flop_comparison` – what
-  ``torch.utils.flop_counter.FlopCounterMode`` reports for the same pass, and
-  the analytical matmul/conv parts lined up against it. The counter has FLOP
-  formulas only for matmul-like ops (``mm``, ``addmm``, ``bmm``, ``baddbmm``,
-  convolutions, the CUDA SDPA kernels, …); everything else counts 0.
-* :func:`peak_memory_bytes` – peak tensor memory allocated during one
-  inference forward pass (CUDA allocator statistics, or the CPU profiler's
-  memory events).
-* :func:`throughput` – wall-clock seconds per batch and sequences per second.
+* parameters: :func:`gsattn.models.count_parameters` (trainable);
+* FLOPs: closed form and ``FlopCounterMode`` counts (:mod:`gsattn.flops`);
+* memory and speed: :func:`gsattn.measure.peak_memory_bytes` and
+  :func:`gsattn.measure.throughput`.
 
-:func:`profile_model` combines them into TSV-ready rows. Parameter counts come
-from :func:`gsattn.models.count_parameters`.
-
-The Phase 2 :class:`~gsattn.sparse.SparseApproximator` has the same set:
-:func:`sparse_flops` (closed form; the top-k's comparisons are reported apart,
-outside the FLOP total), :func:`sparse_flop_comparison` (against
-``FlopCounterMode``, which sees only its convolutions and ``addmm``) and
-:func:`profile_sparse` (same memory and timing helpers, same rows).
-
-Which kernel ``nn.MultiheadAttention`` runs matters for the counter. In
-``eval()`` mode without autograd (``torch.no_grad()``), with an even number of
-heads, batch-first self-attention and ``torch.backends.mha`` fast path enabled
-(the default), PyTorch (checked on 2.13, CPU) dispatches the whole layer as one
-``aten._native_multi_head_attention`` op, for which ``FlopCounterMode`` has no
-formula: the attention layer counts 0 FLOPs. With the fast path off, the Python
-path runs ``aten.mm`` (in-projection) + ``aten.addmm`` (out-projection) and
-either ``aten._scaled_dot_product_flash_attention_for_cpu`` (``need_weights=False``;
-no formula on CPU, so QKᵀ and the weighted sum count 0) or, with
-``need_weights=True``, ``aten.baddbmm`` (QKᵀ) + ``aten._softmax`` + ``aten.bmm``
-(weights·V), all matmuls counted. :func:`flop_comparison` therefore reports the
-counter both on the model's own ``forward(tokens)`` path and on that fully
-unfused path.
+Inputs are :func:`gsattn.inference.example_tokens` (seeded, no PAD).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import time
-from collections.abc import Iterator
 
-import numpy as np
 import torch
 from torch import nn
-from torch.profiler import ProfilerActivity, profile
-from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
+from gsattn.flops import (
+    COMPONENTS,
+    SPARSE_COMPONENTS,
+    attention_block_flops,
+    attention_flops,
+    counted_flops,
+    n_outputs,
+    sparse_block_flops,
+    sparse_flops,
+)
+from gsattn.inference import example_tokens
+from gsattn.measure import peak_memory_bytes, throughput
 from gsattn.models import ModelConfig, count_parameters
-from gsattn.seq import ALPHABET
 from gsattn.sparse import SparseConfig
 
 log = logging.getLogger(__name__)
 
-#: Components of :func:`attention_flops`, in forward order ("total" is added).
-COMPONENTS = (
-    "embedding",
-    "stem",
-    "positional",
-    "qkv_projection",
-    "scores",
-    "softmax",
-    "weighted_sum",
-    "out_projection",
-    "pooling",
-    "classifier",
-)
 
-#: The teacher's attention block: the components between its stem (or embedding)
-#: and its classifier, i.e. what maps the per-position features to the pooled
-#: vector. The compute reduction "attention block only" compares these with
-#: :data:`SPARSE_BLOCK`; the whole-model reduction compares the totals.
-ATTENTION_BLOCK = (
-    "positional",
-    "qkv_projection",
-    "scores",
-    "softmax",
-    "weighted_sum",
-    "out_projection",
-    "pooling",
-)
-
-#: FLOPs per attention weight for a numerically stable softmax: max, subtract,
-#: exp (counted as one FLOP), sum, divide.
-SOFTMAX_FLOPS_PER_ELEMENT = 5
-
-# Components whose counted FLOPs are read from one op of the attention module
-# (on the unfused Python path); the others from a whole submodule.
-_ATTENTION_OPS = {
-    "qkv_projection": "aten.mm",
-    "scores": "aten.baddbmm",
-    "weighted_sum": "aten.bmm",
-    "out_projection": "aten.addmm",
-}
-_MODULE_OF = {"stem": "stem", "classifier": "classifier"}
-
-_NOTES = {
-    "embedding": "aten.embedding is a table lookup: 0 FLOPs, not counted",
-    "stem": "aten.convolution counted (2*d*C*k, + 2*C*d for the 1x1 conv, per position); bias, relu not",
-    "positional": "encoding add (aten.add) not counted",
-    "qkv_projection": "unfused: aten.mm (in_proj on the transposed 3-D input); its bias aten.add not counted",
-    "scores": "unfused: aten.baddbmm (Q K^T + mask); q scaling aten.mul and the mask add not counted",
-    "softmax": "aten._softmax has no FLOP formula",
-    "weighted_sum": "unfused: aten.bmm (weights V)",
-    "out_projection": "unfused: aten.addmm (out_proj); bias add not counted",
-    "pooling": "mean: aten.mul/aten.sum/aten.div not counted; cls: aten.select, 0 FLOPs",
-    "classifier": "aten.addmm counted; bias add not counted",
-}
-
-
-# --------------------------------------------------------------------- analytical
-def _flop_terms(config: ModelConfig, length: int) -> dict[str, tuple[int, int]]:
-    """``component -> (matmul/conv FLOPs, elementwise FLOPs)`` for one sequence."""
-    if length < 1:
-        raise ValueError(f"length must be >= 1, got {length}")
-    if config.d_model % config.n_heads:
-        raise ValueError(f"d_model {config.d_model} is not divisible by n_heads {config.n_heads}")
-    if config.stem not in ("none", "conv") or config.pooling not in ("mean", "cls"):
-        raise ValueError(f"unknown stem {config.stem!r} or pooling {config.pooling!r}")
-    if config.positional not in ("none", "sinusoidal", "learned"):
-        raise ValueError(f"unknown positional {config.positional!r}")
-    d, h, k, c = config.d_model, config.n_heads, config.stem_kernel, config.stem_channels
-    n = length + (1 if config.pooling == "cls" else 0)  # tokens entering attention
-    terms = dict.fromkeys(COMPONENTS, (0, 0))
-    if config.stem == "conv":
-        out_len = length + 2 * (k // 2) - k + 1  # padding=k//2, stride 1
-        conv, elementwise = 2 * d * c * k * out_len, 2 * c * out_len  # Conv1d(d, c, k): bias + ReLU
-        if c != d:  # Conv1d(c, d, 1) back to d, + bias
-            conv, elementwise = conv + 2 * c * d * out_len, elementwise + d * out_len
-        terms["stem"] = (conv, elementwise)
-    if config.positional != "none":
-        terms["positional"] = (0, d * length)
-    terms["qkv_projection"] = (2 * n * d * 3 * d, 3 * d * n)
-    terms["scores"] = (2 * n * n * d, n * d + h * n * n)  # scale q, add mask
-    terms["softmax"] = (0, SOFTMAX_FLOPS_PER_ELEMENT * h * n * n)
-    terms["weighted_sum"] = (2 * n * n * d, 0)
-    terms["out_projection"] = (2 * n * d * d, d * n)
-    if config.pooling == "mean":
-        terms["pooling"] = (0, 2 * d * length + length - 1)
-    terms["classifier"] = (2 * d * config.n_out, config.n_out)
-    return terms
-
-
-def attention_flops(config: ModelConfig, length: int, *, matmul_only: bool = False) -> dict[str, int]:
-    """Analytical FLOPs of one ``AttentionClassifier`` forward pass, per sequence.
-
-    Convention: one multiply-add is 2 FLOPs (as ``FlopCounterMode`` counts
-    matmuls and convolutions); an add, multiply, comparison, ``exp`` or divide
-    is 1 FLOP; lookups, copies, concatenation, masking by selection and views
-    are 0. PAD positions are computed like any other (dense kernels), so the
-    count depends on ``length`` only, not on the padding.
-
-    With ``d = d_model``, ``h = n_heads``, ``k = stem_kernel``, ``C = stem_channels``, ``L = length``,
-    ``n = L + 1`` under ``pooling="cls"`` (CLS token prepended) else ``L``, and
-    ``L_s = L + 2*(k//2) - k + 1`` the stem's output length (``L`` for odd k):
-
-    ============== ======================= =====================================
-    component      matmul/conv part        elementwise part
-    ============== ======================= =====================================
-    embedding      0                       0 (lookup)
-    stem           2·d·C·k·L_s             2·C·L_s (bias, ReLU); 0 without stem;
-                   + 2·C·d·L_s if C ≠ d    + d·L_s (1x1 conv back to d, bias)
-    positional     0                       d·L (add); 0 with ``"none"``
-    qkv_projection 2·n·d·3d                3d·n (bias)
-    scores         2·n²·d  (= 2·h·n²·d/h)  n·d (scale q by 1/√(d/h)) + h·n² (mask)
-    softmax        0                       5·h·n² (max, subtract, exp, sum, divide)
-    weighted_sum   2·n²·d                  0
-    out_projection 2·n·d²                  d·n (bias)
-    pooling        0                       mean: 2·d·L + L − 1 (mask, sum, count,
-                                           divide, ≈); cls: 0 (selection)
-    classifier     2·d·n_out               n_out (bias)
-    ============== ======================= =====================================
-
-    Parameters
-    ----------
-    config : ModelConfig
-        Model hyper-parameters.
-    length : int
-        Sequence length ``L`` (tokens per sequence, before any CLS token).
-    matmul_only : bool
-        Only the matmul/conv parts (what ``FlopCounterMode`` has formulas for).
-
-    Returns
-    -------
-    dict[str, int]
-        FLOPs per sequence for each name in :data:`COMPONENTS` and ``"total"``.
-    """
-    terms = _flop_terms(config, length)
-    flops = {
-        name: matmul if matmul_only else matmul + elementwise for name, (matmul, elementwise) in terms.items()
-    }
-    flops["total"] = sum(flops.values())
-    return flops
-
-
-def attention_block_flops(config: ModelConfig, length: int) -> int:
-    """FLOPs per sequence of the teacher's attention block (:data:`ATTENTION_BLOCK`).
-
-    Elementwise FLOPs included: positional add, QKV projection, scores,
-    softmax, weighted sum, out-projection and pooling; the embedding, the conv
-    stem and the classifier are left out. With ``n = L (+1 with CLS)``:
-    ``d·L + 8·n·d² + 4·n²·d + 5·n·d + 6·h·n² + pooling`` (1,114,216 for the default
-    ``attention`` variant at L = 100: d = 16, h = 4, CLS, n = 101).
-    """
-    flops = attention_flops(config, length)
-    return sum(flops[name] for name in ATTENTION_BLOCK)
-
-
-# ------------------------------------------------------------------------ counted
-@contextlib.contextmanager
-def _inference(model: nn.Module, fastpath: bool | None = None) -> Iterator[None]:
-    """``model.eval()`` + ``torch.no_grad()``, optionally forcing the MHA fast path.
-
-    Restores the training flag and the global ``torch.backends.mha`` setting.
-    """
-    was_training = model.training
-    previous = torch.backends.mha.get_fastpath_enabled()
-    model.eval()
-    if fastpath is not None:
-        torch.backends.mha.set_fastpath_enabled(fastpath)
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        torch.backends.mha.set_fastpath_enabled(previous)
-        model.train(was_training)
-
-
-def _forward(model: nn.Module, tokens: torch.Tensor, need_weights: bool) -> None:
-    """One forward pass; ``need_weights`` calls ``forward(tokens, return_attention=True)``."""
-    if need_weights:
-        model(tokens, return_attention=True)
-    else:
-        model(tokens)
-
-
-def _counts_by_module(
-    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
-) -> dict[str, dict[str, int]]:
-    """``FlopCounterMode.get_flop_counts()`` of one pass, with op names as strings."""
-    counter = FlopCounterMode(display=False)
-    with _inference(model, fastpath), counter:
-        _forward(model, tokens, need_weights)
-    return {
-        module: {str(op): int(value) for op, value in ops.items()}
-        for module, ops in counter.get_flop_counts().items()
-    }
-
-
-def counted_flops(
-    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
-) -> dict[str, int]:
-    """FLOPs of one inference forward pass as counted by ``FlopCounterMode``.
-
-    The pass runs in ``eval()`` mode under ``torch.no_grad()`` (the model's
-    training flag is restored afterwards). With the defaults this is exactly
-    what ``model(tokens)`` executes at inference, i.e. on CPU the fused
-    ``aten._native_multi_head_attention`` kernel, which the counter does not
-    count.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Usually an :class:`~gsattn.models.AttentionClassifier`.
-    tokens : torch.Tensor
-        ``(N, L)`` int64 token ids on the model's device.
-    fastpath : bool
-        Value of ``torch.backends.mha.set_fastpath_enabled`` during the pass
-        (restored afterwards). ``False`` forces the Python MHA path.
-    need_weights : bool
-        Call ``model(tokens, return_attention=True)``; with ``fastpath=False``
-        this makes MHA compute QKᵀ and weights·V with ``baddbmm``/``bmm``.
-
-    Returns
-    -------
-    dict[str, int]
-        ``"total"`` for the whole batch and one entry per counted op
-        (e.g. ``"aten.addmm"``).
-    """
-    per_op = _counts_by_module(model, tokens, fastpath=fastpath, need_weights=need_weights).get("Global", {})
-    return {"total": sum(per_op.values()), **per_op}
-
-
-class _OpRecorder(TorchDispatchMode):
-    """Record the ATen ops (overload packets) dispatched, in first-seen order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ops: dict[str, None] = {}
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        self.ops.setdefault(str(func.overloadpacket), None)
-        return func(*args, **(kwargs or {}))
-
-
-def dispatched_ops(
-    model: nn.Module, tokens: torch.Tensor, *, fastpath: bool = True, need_weights: bool = False
-) -> list[str]:
-    """ATen ops one inference forward pass dispatches (unique, first-seen order).
-
-    Same pass as :func:`counted_flops` with the same arguments.
-
-    Returns
-    -------
-    list[str]
-        Op names such as ``"aten._native_multi_head_attention"``.
-    """
-    recorder = _OpRecorder()
-    with _inference(model, fastpath), recorder:
-        _forward(model, tokens, need_weights)
-    return list(recorder.ops)
-
-
-def _module_total(counts: dict[str, dict[str, int]], name: str) -> dict[str, int]:
-    """Per-op counts of submodule ``name`` (keys look like ``"AttentionClassifier.stem"``)."""
-    for module, ops in counts.items():
-        if module.split(".", 1)[-1] == name and "." in module:
-            return ops
-    return {}
-
-
-def _component_counts(counts: dict[str, dict[str, int]]) -> dict[str, int]:
-    """Attribute counted FLOPs (whole batch) to components; the rest of the attention
-    module's counts (e.g. an SDPA kernel on CUDA) go to ``"attention_other"``."""
-    attention = _module_total(counts, "attention")
-    out = dict.fromkeys(COMPONENTS, 0)
-    for component, module in _MODULE_OF.items():
-        out[component] = sum(_module_total(counts, module).values())
-    for component, op in _ATTENTION_OPS.items():
-        out[component] = attention.get(op, 0)
-    out["attention_other"] = sum(v for op, v in attention.items() if op not in _ATTENTION_OPS.values())
-    out["total"] = sum(counts.get("Global", {}).values())
-    return out
-
-
-def example_tokens(
-    batch_size: int, length: int, *, seed: int = 0, device: str | torch.device = "cpu"
-) -> torch.Tensor:
-    """Deterministic random ``(batch_size, length)`` int64 ACGT token ids (no PAD)."""
-    generator = torch.Generator().manual_seed(seed)
-    tokens = torch.randint(0, len(ALPHABET), (batch_size, length), generator=generator)
-    return tokens.to(device)
-
-
-def _describe_ops(ops: list[str]) -> str:
-    """``"aten.x (counted), aten.y (no formula)"`` for the attention-related ops in ``ops``."""
-    registry = {str(op) for op in flop_registry}
-    relevant = [
-        op
-        for op in ops
-        if "attention" in op or op in {"aten.mm", "aten.baddbmm", "aten.bmm", "aten._softmax"}
-    ]
-    return ", ".join(f"{op} ({'counted' if op in registry else 'no formula'})" for op in relevant) or "none"
-
-
-def flop_comparison(config: ModelConfig, model: nn.Module, length: int, batch_size: int = 1) -> list[dict]:
-    """Analytical matmul/conv FLOPs next to ``FlopCounterMode``'s, per sequence.
-
-    Parameters
-    ----------
-    config : ModelConfig
-        Configuration of ``model`` (used for the analytical side).
-    model : nn.Module
-        An :class:`~gsattn.models.AttentionClassifier` built from ``config``.
-    length : int
-        Sequence length ``L``.
-    batch_size : int
-        Sequences in the counted batch (counts are divided by it).
-
-    Returns
-    -------
-    list[dict]
-        One row per component of :data:`COMPONENTS`, then ``attention_other``
-        (counted attention-module FLOPs not attributable to one component, e.g.
-        an SDPA kernel) and ``total``, each with keys ``component``,
-        ``analytical`` (matmul/conv part), ``analytical_all`` (with elementwise
-        FLOPs), ``counted`` (``model(tokens)`` in eval/no-grad: the path the
-        model really uses), ``counted_unfused`` (MHA fast path off and
-        ``need_weights=True``: every matmul as ``mm``/``addmm``/``baddbmm``/``bmm``)
-        and ``note``.
-    """
-    device = next(model.parameters()).device
-    tokens = example_tokens(batch_size, length, device=device)
-    matmul = attention_flops(config, length, matmul_only=True)
-    full = attention_flops(config, length)
-    counted = _component_counts(_counts_by_module(model, tokens))
-    unfused = _component_counts(_counts_by_module(model, tokens, fastpath=False, need_weights=True))
-    forward_ops = _describe_ops(dispatched_ops(model, tokens))
-    sdpa_ops = _describe_ops(dispatched_ops(model, tokens, fastpath=False))
-    attention_note = f"forward path runs {forward_ops}"
-    rows = []
-    for component in (*COMPONENTS, "attention_other", "total"):
-        note = _NOTES.get(component, "")
-        if component in _ATTENTION_OPS or component == "softmax":
-            note = f"{note}; {attention_note}"
-        elif component == "attention_other":
-            note = "attention-module ops outside mm/addmm/baddbmm/bmm (e.g. a counted SDPA kernel)"
-        elif component == "total":
-            note = (
-                f"counted: {attention_note}; unfused need_weights=False path runs {sdpa_ops}; "
-                "softmax, ReLU, masking, bias/positional adds and pooling are never counted"
-            )
-        rows.append(
-            {
-                "component": component,
-                "analytical": matmul.get(component, 0),
-                "analytical_all": full.get(component, 0),
-                "counted": counted[component] // batch_size,
-                "counted_unfused": unfused[component] // batch_size,
-                "note": note,
-            }
-        )
-    return rows
-
-
-# ------------------------------------------------------------------- sparse model
-#: Components of :func:`sparse_flops`, in forward order ("total" and the separate
-#: "top_k_comparisons" are added).
-SPARSE_COMPONENTS = (
-    "embedding",
-    "selector_context",
-    "selector_relu",
-    "selector_score",
-    "top_k",
-    "gather",
-    "approximator",
-    "weights_softmax",
-    "weighted_sum",
-    "classifier",
-)
-
-#: What the student computes to replace the teacher's attention block
-#: (:data:`ATTENTION_BLOCK`): everything from its embedding to the pooled
-#: vector; the embedding lookup (0 FLOPs) and the frozen classifier, the same
-#: layer as the teacher's, are left out.
-SPARSE_BLOCK = tuple(name for name in SPARSE_COMPONENTS if name not in ("embedding", "classifier"))
-
-# Component -> submodule of SparseApproximator whose counted FLOPs it is compared with.
-_SPARSE_MODULE_OF = {
-    "selector_context": "selector.context",
-    "selector_score": "selector.score",
-    "approximator": "approximator",
-    "classifier": "classifier",
-    "weighted_sum": "head",  # joint-pipeline student only: the frozen head's einsum (bmm)
-}
-
-_SPARSE_NOTES = {
-    "embedding": "aten.embedding (lookup) and the PAD aten.masked_fill: 0 FLOPs, not counted",
-    "selector_context": "aten.convolution counted (2*d*c*kernel per position); its bias is not",
-    "selector_relu": "aten.relu not counted",
-    "selector_score": "aten.convolution counted (1x1 conv, 2*c per position); its bias is not",
-    "top_k": (
-        "aten.topk has no FLOP formula; its ~L*log2(k) comparisons are the separate "
-        "top_k_comparisons row, not in any total"
-    ),
-    "gather": "aten.gather/aten.index (positions[index])/aten.cat/aten.expand: data movement, 0 FLOPs",
-    "approximator": "aten.addmm counted (2*k*(F*H + H*v), 48*8 + 8*16 by default); biases, aten.relu not",
-    "weights_softmax": "aten.div (temperature), aten.masked_fill, aten._softmax: none counted",
-    "weighted_sum": (
-        "aten.mul + aten.sum (not a matmul): not counted; joint-pipeline student: the frozen head's "
-        "einsum over the k selected blocks (aten.bmm, counted without bias and ReLU)"
-    ),
-    "classifier": "aten.addmm counted; bias add not counted",
-}
-
-
-def _sparse_flop_terms(config: SparseConfig, length: int, n_out: int) -> dict[str, tuple[int, int]]:
-    """``component -> (matmul/conv FLOPs, elementwise FLOPs)`` of one sequence."""
-    if length < 1:
-        raise ValueError(f"length must be >= 1, got {length}")
-    if config.selector_kernel % 2 == 0:
-        raise ValueError(f"selector kernel must be odd, got {config.selector_kernel}")
-    d, c, kernel, hidden = config.d_model, config.selector_channels, config.selector_kernel, config.hidden
-    k = config.k(length)
-    out_len = length + 2 * (kernel // 2) - kernel + 1  # padding=kernel//2, stride 1: = length
-    terms = dict.fromkeys(SPARSE_COMPONENTS, (0, 0))
-    terms["selector_context"] = (2 * d * c * kernel * out_len, c * out_len)  # + bias
-    terms["selector_relu"] = (0, c * out_len)
-    terms["selector_score"] = (2 * c * out_len, out_len)  # Conv1d(c, 1, 1) + bias
-    v = config.value_dim
-    # Linear(F, hidden) + bias, ReLU, Linear(hidden, v) + bias on each of the k positions.
-    terms["approximator"] = (2 * k * (config.n_features * hidden + hidden * v), k * (2 * hidden + v))
-    terms["weights_softmax"] = (0, k + SOFTMAX_FLOPS_PER_ELEMENT * k)  # / temperature, softmax
-    if config.teacher == "joint_pipeline":
-        h = config.head_hidden
-        # gates k * weights (k), gated values (k v); frozen head on k blocks: 2 k v h, bias h, ReLU h
-        terms["weighted_sum"] = (2 * k * v * h, k + k * v + 2 * h)
-        terms["classifier"] = (2 * h * n_out, n_out)
-    else:
-        terms["weighted_sum"] = (0, k * d + (k - 1) * d)  # weights * values, sum over k
-        terms["classifier"] = (2 * d * n_out, n_out)
-    return terms
-
-
-def top_k_comparisons(config: SparseConfig, length: int) -> int:
-    """Comparisons of a heap-style top-k over ``length`` scores: ``ceil(L·log2 k)``
-    (``L − 1`` for ``k = 1``, a plain maximum). An estimate: the kernel's real count
-    depends on the algorithm and the data."""
-    k = config.k(length)
-    return length - 1 if k == 1 else math.ceil(length * math.log2(k))
-
-
-def sparse_flops(
-    config: SparseConfig, length: int, *, matmul_only: bool = False, n_out: int = 1
-) -> dict[str, int]:
-    """Analytical FLOPs of one ``SparseApproximator`` forward pass, per sequence.
-
-    Same convention as :func:`attention_flops` (1 multiply-add = 2 FLOPs;
-    add, multiply, comparison, ``exp``, divide = 1; lookups, gathers,
-    concatenation, masking and views = 0). Every position passes the selector
-    (dense convolutions, PAD included); the approximator runs on
-    ``k = config.k(L) = ceil(rho·L)`` positions.
-
-    With ``d = d_model``, ``c = selector_channels``, ``K = selector_kernel``,
-    ``F = n_features`` (48), ``H = hidden`` (8), ``L = length`` (the
-    convolutions keep the length, ``K`` odd):
-
-    ================ ========================= ==================================
-    component        matmul/conv part          elementwise part
-    ================ ========================= ==================================
-    embedding        0                         0 (lookup, PAD masking)
-    selector_context 2·d·c·K·L                 c·L (bias)
-    selector_relu    0                         c·L
-    selector_score   2·c·L                     L (bias)
-    top_k            0                         0 (comparisons reported apart)
-    gather           0                         0 (gather, index, cat)
-    approximator     2·k·(F·H + H·d)           k·(2H + d) (biases, ReLU)
-    weights_softmax  0                         k (÷ temperature) + 5·k
-    weighted_sum     0                         k·d + (k − 1)·d
-    classifier       2·d·n_out                 n_out (bias)
-    ================ ========================= ==================================
-
-    With a joint-pipeline teacher (``config.teacher``), the MLP's values have
-    ``v = out_dim`` (8) instead of ``d`` entries, ``weighted_sum`` is the frozen
-    head on the k selected blocks, ``2·k·v·h`` + ``k + k·v + 2h`` (gates, gating,
-    bias, ReLU) with ``h = head_hidden`` (32), and the classifier is
-    ``Linear(h, n_out)``.
-
-    Everything but ``top_k`` is affine in ``L`` and ``k``, so for a fixed
-    ``rho`` the total is exactly affine in ``L`` wherever ``rho·L`` is an
-    integer (and within one position's approximator cost of it elsewhere).
-
-    Parameters
-    ----------
-    config : SparseConfig
-        Model hyper-parameters (``rho`` sets ``k``).
-    length : int
-        Padded sequence length ``L``.
-    matmul_only : bool
-        Only the matmul/conv parts (what ``FlopCounterMode`` has formulas for).
-    n_out : int
-        Outputs of the frozen classifier (the teacher's ``Linear(d, 1)``).
-
-    Returns
-    -------
-    dict[str, int]
-        FLOPs per sequence for each name in :data:`SPARSE_COMPONENTS`,
-        ``"total"`` (their sum) and ``"top_k_comparisons"``
-        (:func:`top_k_comparisons`; reported, **not** part of ``total``).
-    """
-    terms = _sparse_flop_terms(config, length, n_out)
-    flops = {
-        name: matmul if matmul_only else matmul + elementwise for name, (matmul, elementwise) in terms.items()
-    }
-    flops["total"] = sum(flops.values())
-    flops["top_k_comparisons"] = top_k_comparisons(config, length)
-    return flops
-
-
-def sparse_block_flops(config: SparseConfig, length: int, n_out: int = 1) -> int:
-    """FLOPs per sequence of the student's part that replaces the attention block (:data:`SPARSE_BLOCK`).
-
-    Elementwise FLOPs included (selector convolutions, ReLU, top-k's 0, MLP on
-    the ``k`` positions, softmax weights, weighted sum); the top-k comparisons
-    stay outside, as in :func:`sparse_flops`.
-    """
-    flops = sparse_flops(config, length, n_out=n_out)
-    return sum(flops[name] for name in SPARSE_BLOCK)
-
-
-def _n_out(model: nn.Module) -> int:
-    classifier = getattr(model, "classifier", None)
-    return int(classifier.out_features) if isinstance(classifier, nn.Linear) else 1
-
-
-def sparse_flop_comparison(
-    config: SparseConfig, model: nn.Module, length: int, batch_size: int = 1
-) -> list[dict]:
-    """Analytical FLOPs of ``SparseApproximator.forward`` next to ``FlopCounterMode``'s.
-
-    ``FlopCounterMode`` counts only ``aten.convolution`` (the selector's two
-    convolutions, without bias) and ``aten.addmm`` (the approximator's two
-    linears and the classifier, without bias). ``aten.topk``, ``aten.gather``,
-    ``aten.index``, ``aten.cat``, ``aten.embedding``, ``aten.masked_fill``,
-    ``aten.relu``, ``aten.div``, ``aten._softmax``, ``aten.mul`` and
-    ``aten.sum`` have no formula and count 0; the total row's note lists every
-    dispatched op without one.
-
-    Parameters
-    ----------
-    config : SparseConfig
-        Configuration of ``model``.
-    model : nn.Module
-        A :class:`~gsattn.sparse.SparseApproximator` built from ``config``
-        (``max_len >= length``).
-    length : int
-        Sequence length ``L``.
-    batch_size : int
-        Sequences in the counted batch (counts are divided by it).
-
-    Returns
-    -------
-    list[dict]
-        One row per component of :data:`SPARSE_COMPONENTS`, then ``other``
-        (counted FLOPs outside the attributed submodules; 0 expected),
-        ``total`` and ``top_k_comparisons`` (comparisons, outside every
-        total), each with keys ``component``, ``analytical`` (matmul/conv
-        part), ``analytical_all`` (with elementwise FLOPs), ``counted``
-        (``model(tokens)``, eval + no_grad) and ``note``.
-    """
-    device = next(model.parameters()).device
-    tokens = example_tokens(batch_size, length, device=device)
-    n_out = _n_out(model)
-    matmul = sparse_flops(config, length, matmul_only=True, n_out=n_out)
-    full = sparse_flops(config, length, n_out=n_out)
-    counts = _counts_by_module(model, tokens)
-    counted = dict.fromkeys(SPARSE_COMPONENTS, 0)
-    for component, module in _SPARSE_MODULE_OF.items():
-        counted[component] = sum(_module_total(counts, module).values())
-    counted["total"] = sum(counts.get("Global", {}).values())
-    counted["other"] = counted["total"] - sum(counted[name] for name in SPARSE_COMPONENTS)
-    registry = {str(op) for op in flop_registry}
-    uncounted = [op for op in dispatched_ops(model, tokens) if op not in registry]
-    notes = {
-        **_SPARSE_NOTES,
-        "other": "counted FLOPs outside selector.context/selector.score/approximator/classifier",
-        "total": f"k = {config.k(length)}; dispatched ops without a FLOP formula: {', '.join(uncounted)}",
-        "top_k_comparisons": "comparisons (~L*log2(k)), not FLOPs: in no total, not counted",
-    }
-    rows = []
-    for component in (*SPARSE_COMPONENTS, "other", "total"):
-        rows.append(
-            {
-                "component": component,
-                "analytical": matmul.get(component, 0),
-                "analytical_all": full.get(component, 0),
-                "counted": counted[component] // batch_size,
-                "note": notes[component],
-            }
-        )
-    rows.append(
-        {
-            "component": "top_k_comparisons",
-            "analytical": full["top_k_comparisons"],
-            "analytical_all": full["top_k_comparisons"],
-            "counted": 0,
-            "note": notes["top_k_comparisons"],
-        }
-    )
-    return rows
-
-
-# ------------------------------------------------------------------ memory, speed
-def _peak_from_memory_events(prof: profile, device_type: torch.autograd.DeviceType) -> int:
-    """Peak of the running sum of allocation (+) / free (−) sizes, in time order."""
-    events = [
-        event
-        for event in prof.profiler.kineto_results.events()
-        if event.name() == "[memory]" and event.device_type() == device_type
-    ]
-    running = peak = 0
-    for event in sorted(events, key=lambda event: event.start_ns()):
-        running += event.nbytes()
-        peak = max(peak, running)
-    return peak
-
-
-def peak_memory_bytes(model: nn.Module, tokens: torch.Tensor) -> int:
-    """Peak tensor memory allocated during one inference forward pass, in bytes.
-
-    Measures only what the pass allocates on top of what already exists
-    (parameters, buffers, the input tokens are not included); the pass runs in
-    ``eval()`` mode under ``torch.no_grad()``.
-
-    * CUDA: ``torch.cuda.max_memory_allocated`` after
-      ``torch.cuda.reset_peak_memory_stats``, minus ``memory_allocated`` before
-      the pass (caching-allocator blocks handed to tensors; cuBLAS/cuDNN
-      workspaces outside the allocator and fragmentation are not included).
-    * CPU: ``torch.profiler.profile(activities=[CPU], profile_memory=True)``;
-      the profiler records one memory event per tensor allocation (+bytes) and
-      free (−bytes) through the c10 CPU allocator; the result is the maximum of
-      their running sum in time order. Scratch memory that kernels (oneDNN,
-      MKL, OpenMP) allocate outside the c10 allocator and allocator overhead
-      are not seen; this is not the process RSS. Reads the profiler's Kineto
-      event list (``prof.profiler.kineto_results``), a semi-private API.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Model on the same device as ``tokens``.
-    tokens : torch.Tensor
-        ``(N, L)`` int64 token ids, or any single batch-first tensor that
-        ``model(tokens)`` accepts (e.g. float inputs of a bare attention layer).
-
-    Returns
-    -------
-    int
-        Peak bytes.
-    """
-    device = tokens.device
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-        before = torch.cuda.memory_allocated(device)
-        with _inference(model):
-            model(tokens)
-        torch.cuda.synchronize(device)
-        return int(torch.cuda.max_memory_allocated(device) - before)
-    if device.type != "cpu":
-        raise ValueError(f"peak memory is only measured on cpu or cuda, not {device.type}")
-    with _inference(model), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        model(tokens)
-    return _peak_from_memory_events(prof, torch.autograd.DeviceType.CPU)
-
-
-def _synchronize(device: torch.device) -> None:
-    """Wait for queued CUDA work (no-op on CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def throughput(
-    model: nn.Module, tokens: torch.Tensor, warmup: int = 3, repeats: int = 10
-) -> dict[str, float]:
-    """Wall-clock inference speed on one batch.
-
-    ``warmup`` untimed passes, then ``repeats`` passes each timed with
-    ``time.perf_counter`` (``eval()``, ``torch.no_grad()``, CUDA synchronised
-    before and after each timed pass on GPU).
-
-    Parameters
-    ----------
-    model : nn.Module
-        Model on the same device as ``tokens``.
-    tokens : torch.Tensor
-        ``(N, L)`` int64 token ids, or any batch-first tensor ``model(tokens)``
-        accepts (``N = tokens.shape[0]`` sequences).
-    warmup : int
-        Untimed passes first.
-    repeats : int
-        Timed passes (>= 1).
-
-    Returns
-    -------
-    dict[str, float]
-        ``median_s`` and ``iqr_s`` (seconds per batch; IQR = 75th − 25th
-        percentile), ``sequences_per_second`` (``N / median_s``),
-        ``batch_size``, ``warmup``, ``repeats``.
-    """
-    if repeats < 1 or warmup < 0:
-        raise ValueError(f"need repeats >= 1 and warmup >= 0, got {repeats} and {warmup}")
-    times = []
-    with _inference(model):
-        for _ in range(warmup):
-            model(tokens)
-        for _ in range(repeats):
-            _synchronize(tokens.device)
-            start = time.perf_counter()
-            model(tokens)
-            _synchronize(tokens.device)
-            times.append(time.perf_counter() - start)
-    q1, median, q3 = np.percentile(times, [25, 50, 75])
-    return {
-        "median_s": float(median),
-        "iqr_s": float(q3 - q1),
-        "sequences_per_second": float(tokens.shape[0] / median),
-        "batch_size": float(tokens.shape[0]),
-        "warmup": float(warmup),
-        "repeats": float(repeats),
-    }
-
-
-# ------------------------------------------------------------------------ summary
 def _row(metric: str, value: float, unit: str, method: str) -> dict:
     return {"metric": metric, "value": value, "unit": unit, "method": method}
 
 
 def _measured_rows(model: nn.Module, tokens: torch.Tensor, warmup: int, repeats: int) -> list[dict]:
     """``peak_memory``, ``time_per_batch_median``, ``time_per_batch_iqr`` and ``throughput``
-    rows of :func:`peak_memory_bytes` and :func:`throughput` on ``tokens``."""
+    rows of :func:`gsattn.measure.peak_memory_bytes` and :func:`gsattn.measure.throughput` on ``tokens``."""
     device = tokens.device
     rows = [
         _row(
@@ -831,7 +80,7 @@ def profile_model(
     """All compute metrics of ``model`` at one length and batch size.
 
     ``model`` is moved to ``device`` (in place). Inputs are
-    :func:`example_tokens` (seeded, no PAD). Every row but the timing rows is
+    :func:`gsattn.inference.example_tokens` (seeded, no PAD). Every row but the timing rows is
     deterministic for a given model, config, length, batch size and device.
 
     Parameters
@@ -847,7 +96,7 @@ def profile_model(
     device : str or torch.device
         ``"cpu"`` or ``"cuda[:i]"``.
     warmup, repeats : int
-        Untimed and timed passes of :func:`throughput`.
+        Untimed and timed passes of :func:`gsattn.measure.throughput`.
 
     Returns
     -------
@@ -908,8 +157,8 @@ def profile_sparse(
     """All compute metrics of a :class:`~gsattn.sparse.SparseApproximator` at one length.
 
     The counterpart of :func:`profile_model`: same inputs
-    (:func:`example_tokens`), same memory and timing methods
-    (:func:`peak_memory_bytes`, :func:`throughput`), same row format.
+    (:func:`gsattn.inference.example_tokens`), same memory and timing methods
+    (:func:`gsattn.measure.peak_memory_bytes`, :func:`gsattn.measure.throughput`), same row format.
     ``model`` is moved to ``device`` (in place).
 
     Parameters
@@ -925,7 +174,7 @@ def profile_sparse(
     device : str or torch.device
         ``"cpu"`` or ``"cuda[:i]"``.
     warmup, repeats : int
-        Untimed and timed passes of :func:`throughput`.
+        Untimed and timed passes of :func:`gsattn.measure.throughput`.
 
     Returns
     -------
@@ -941,7 +190,7 @@ def profile_sparse(
     device = torch.device(device)
     model.to(device)
     tokens = example_tokens(batch_size, length, device=device)
-    n_out = _n_out(model)
+    n_out = n_outputs(model)
     full = sparse_flops(config, length, n_out=n_out)
     matmul = sparse_flops(config, length, matmul_only=True, n_out=n_out)
     counted = counted_flops(model, tokens)

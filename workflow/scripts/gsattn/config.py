@@ -187,7 +187,7 @@ def _check_phase2(phase2: dict) -> None:
 def _check_phase3(config: dict) -> None:
     """The verdict's primary test must be able to reach alpha with the seeds and data sets.
 
-    The same rule as :func:`gsattn.compare.check_primary_reachable`, checked before any
+    The same rule as :func:`gsattn.verdicts.check_primary_reachable`, checked before any
     job runs: the exact Wilcoxon's smallest two-sided p is ``2 / 2**S``, and Holm over
     the data sets multiplies it by their number. One seed is allowed (smoke tests; every
     verdict is then inconclusive).

@@ -23,7 +23,7 @@ written there before any result is seen):
   fixed here, whichever reading looks better. Beside them,
   ``compute_reduction_attention_block`` (and ``_L<L>``) compares the student's
   whole replacement path with the teacher's attention block alone
-  (:data:`gsattn.compute.ATTENTION_BLOCK`: positional add to pooling; the conv
+  (:data:`gsattn.flops.ATTENTION_BLOCK`: positional add to pooling; the conv
   stem, most of the teacher's FLOPs at L = 100, left out): a diagnostic of how
   much of the saving is the stem's, with a verdict against the same threshold
   but not the design's claim. Exact, no interval.

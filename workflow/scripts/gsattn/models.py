@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gsattn.seeding import seeded
 from gsattn.seq import PAD_TOKEN, VOCAB_SIZE
 
 
@@ -205,9 +206,9 @@ def multihead_parts(
 
 
 def build_model(config: ModelConfig, seed: int) -> AttentionClassifier:
-    """Model with weights initialised from ``torch.manual_seed(seed)``."""
-    torch.manual_seed(seed)
-    return AttentionClassifier(config)
+    """Model with weights initialised from ``seed`` (:func:`gsattn.seeding.seeded`)."""
+    with seeded(seed):
+        return AttentionClassifier(config)
 
 
 def count_parameters(model: nn.Module) -> int:

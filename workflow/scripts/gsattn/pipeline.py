@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gsattn.seeding import seeded
 from gsattn.seq import PAD_TOKEN, VOCAB_SIZE
 
 KINDS = ("joint_pipeline", "cnn")
@@ -86,12 +87,13 @@ class CNNBaseline(nn.Module):
 
 
 def build_pipeline_model(config: PipelineConfig, seed: int) -> nn.Module:
-    """A Phase 3 model of ``config.kind`` initialised from ``torch.manual_seed(seed)``."""
-    torch.manual_seed(seed)
+    """A Phase 3 model of ``config.kind`` initialised from ``seed`` (:func:`gsattn.seeding.seeded`)."""
     if config.kind == "joint_pipeline":
-        return JointPipelineModel(config.length, config.d_model, config.compressed, config.hidden)
+        with seeded(seed):
+            return JointPipelineModel(config.length, config.d_model, config.compressed, config.hidden)
     if config.kind == "cnn":
-        return CNNBaseline(config.d_model, config.cnn_channels, config.cnn_kernel)
+        with seeded(seed):
+            return CNNBaseline(config.d_model, config.cnn_channels, config.cnn_kernel)
     raise ValueError(f"unknown model kind {config.kind!r}; expected one of {KINDS}")
 
 

@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 from torch import nn
 
-from gsattn.recovery import check_mask, valid_positions
+from gsattn.masks import check_mask, valid_positions
 
 log = logging.getLogger(__name__)
 

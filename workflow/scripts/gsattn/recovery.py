@@ -27,12 +27,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from math import nan
 
 import numpy as np
 from scipy import stats
 
-from gsattn.motifs import ROLES
+from gsattn.masks import (
+    check_2d,
+    check_mask,
+    check_motif_table,
+    check_scores,
+    dilate,
+    length_groups,
+    motif_targets,
+    position_sets,
+    valid_positions,
+)
+from gsattn.stats import hit_rate_test, mean_ci, proportion_ci, wilcoxon_greater
 
 log = logging.getLogger(__name__)
 
@@ -53,179 +63,8 @@ ROW_KEYS = (
     "chance_uniform",
     "p_value_uniform",
 )
-CI_LEVEL = 0.95
 NULLS = ("positional", "uniform")
 _GATHER_BUDGET = 1 << 24  # booleans gathered per block of the positional chance
-
-
-# --------------------------------------------------------------------------- validation
-def _check_2d(name: str, array: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    array = np.asarray(array)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (N, L), got shape {array.shape}")
-    if shape is not None and array.shape != shape:
-        raise ValueError(f"{name} has shape {array.shape}, expected {shape}")
-    return array
-
-
-def check_mask(name: str, mask: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """A 2-D ``(N, L)`` boolean mask (optionally of ``shape``), else ``ValueError``."""
-    mask = _check_2d(name, mask, shape)
-    if mask.dtype != bool:
-        raise ValueError(f"{name} must be a boolean array, got dtype {mask.dtype}")
-    return mask
-
-
-def _check_scores(scores: np.ndarray, shape: tuple[int, ...], used: np.ndarray) -> np.ndarray:
-    """Scores as float64; they must be finite wherever ``used``."""
-    scores = _check_2d("scores", scores, shape)
-    if not np.issubdtype(scores.dtype, np.number) or np.iscomplexobj(scores):
-        raise ValueError(f"scores must be real numbers, got dtype {scores.dtype}")
-    scores = scores.astype(np.float64)
-    if not np.isfinite(scores[used]).all():
-        raise ValueError("scores must be finite on every scored/valid position")
-    return scores
-
-
-def check_motif_table(motif_labels, motif_roles) -> tuple[np.ndarray, np.ndarray]:
-    """``(M,)`` motif labels and roles as string arrays; ``ValueError`` on a shape
-    mismatch or a role outside :data:`gsattn.motifs.ROLES`."""
-    names = np.asarray(motif_labels, dtype=str)
-    roles = np.asarray(motif_roles, dtype=str)
-    if names.ndim != 1 or names.shape != roles.shape:
-        raise ValueError("motif_labels and motif_roles must be 1-D of equal length")
-    unknown = sorted(set(roles.tolist()) - set(ROLES))
-    if unknown:
-        raise ValueError(f"unknown motif roles {unknown}; expected {ROLES}")
-    return names, roles
-
-
-def motif_targets(names: np.ndarray, roles: np.ndarray) -> list[tuple[str, str, str, int | None]]:
-    """What recovery and selection are scored against, in report order.
-
-    For each role of :data:`~gsattn.motifs.ROLES` that some motif has: the
-    union of its motifs (``motif_name = "all"``, ``motif = None``), then each
-    motif on its own. ``group`` is ``"decoy"`` for decoys, else ``"recovery"``.
-
-    Parameters
-    ----------
-    names, roles : numpy.ndarray
-        ``(M,)`` motif names and roles (from :func:`check_motif_table`).
-
-    Returns
-    -------
-    list of tuple
-        ``(group, role, motif_name, motif)`` with ``motif`` an index into the
-        motif table or ``None`` for the union.
-    """
-    targets = []
-    for role in ROLES:
-        members = np.flatnonzero(roles == role)
-        if members.size == 0:
-            continue
-        group = "decoy" if role == "decoy" else "recovery"
-        targets.append((group, role, "all", None))
-        targets += [(group, role, str(names[j]), int(j)) for j in members]
-    return targets
-
-
-def valid_positions(lengths: np.ndarray, length: int) -> np.ndarray:
-    """Mask of unpadded positions.
-
-    Parameters
-    ----------
-    lengths : numpy.ndarray
-        ``(N,)`` unpadded sequence lengths, each in ``[0, length]``.
-    length : int
-        Padded length ``L``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(N, L)`` bool, True where ``position < lengths[i]``.
-    """
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
-        raise ValueError(f"lengths must be a 1-D integer array, got {lengths.dtype} {lengths.shape}")
-    if (lengths < 0).any() or (lengths > length).any():
-        raise ValueError(f"lengths must lie in [0, {length}]")
-    return np.arange(length)[None, :] < lengths[:, None]
-
-
-def length_groups(lengths: np.ndarray) -> list[np.ndarray]:
-    """Indices of the sequences of each distinct length (or other integer key), smallest first.
-
-    Parameters
-    ----------
-    lengths : numpy.ndarray
-        ``(N,)`` integer lengths, ``N >= 1``.
-
-    Returns
-    -------
-    list of numpy.ndarray
-        One ascending index array per distinct length; together a partition
-        of ``range(N)``.
-    """
-    _, inverse = np.unique(np.asarray(lengths), return_inverse=True)
-    order = np.argsort(inverse, kind="stable")
-    return np.split(order, np.cumsum(np.bincount(inverse))[:-1])
-
-
-# --------------------------------------------------------------------------- position sets
-def position_sets(
-    motif_index: np.ndarray,
-    lengths: np.ndarray,
-    motif_roles: Sequence[str] | np.ndarray,
-    role: str = "predictive",
-    motif: int | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positive and scored positions for one role (or one motif).
-
-    Parameters
-    ----------
-    motif_index : numpy.ndarray
-        ``(N, L)`` integer index into the motif table of the site covering each
-        position, ``-1`` for background and padding.
-    lengths : numpy.ndarray
-        ``(N,)`` unpadded lengths; positions ``>= lengths[i]`` are never used.
-    motif_roles : sequence of str
-        ``(M,)`` role of each motif (one of ``predictive``, ``decoy``, ``known``).
-    role : str
-        Role whose sites are the positives. Not used when ``motif`` is given.
-    motif : int, optional
-        Index of a single motif whose sites are the positives.
-
-    Returns
-    -------
-    positive : numpy.ndarray
-        ``(N, L)`` bool, valid positions inside a site of the chosen motifs.
-    scored : numpy.ndarray
-        ``(N, L)`` bool, ``positive`` or true background (valid and in no site
-        of any motif). Sites of other motifs are excluded.
-    """
-    motif_index = _check_2d("motif_index", motif_index)
-    if not np.issubdtype(motif_index.dtype, np.integer):
-        raise ValueError(f"motif_index must be integer, got dtype {motif_index.dtype}")
-    roles = np.asarray(motif_roles, dtype=str)
-    if roles.ndim != 1:
-        raise ValueError("motif_roles must be 1-D")
-    n_motifs = roles.shape[0]
-    if motif_index.size and (motif_index.min() < -1 or motif_index.max() >= n_motifs):
-        raise ValueError(f"motif_index values must lie in [-1, {n_motifs - 1}]")
-    valid = valid_positions(lengths, motif_index.shape[1])
-    if valid.shape != motif_index.shape:
-        raise ValueError("lengths and motif_index disagree on the number of sequences")
-    if motif is None:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, got {role!r}")
-        chosen = np.flatnonzero(roles == role)
-    else:
-        if not 0 <= int(motif) < n_motifs:
-            raise ValueError(f"motif must lie in [0, {n_motifs - 1}], got {motif}")
-        chosen = np.array([int(motif)])
-    positive = np.isin(motif_index, chosen) & valid
-    scored = positive | ((motif_index == -1) & valid)
-    return positive, scored
 
 
 # --------------------------------------------------------------------------- ranking metrics
@@ -267,7 +106,7 @@ def per_sequence_auc(
     positive = check_mask("positive", positive, scored.shape)
     if (positive & ~scored).any():
         raise ValueError("positive positions must be a subset of scored positions")
-    scores = _check_scores(scores, scored.shape, scored)
+    scores = check_scores(scores, scored.shape, scored)
     n_pos = positive.sum(axis=1)
     n_scored = scored.sum(axis=1)
     n_neg = n_scored - n_pos
@@ -313,7 +152,7 @@ def enrichment(scores: np.ndarray, positive: np.ndarray, scored: np.ndarray) -> 
     positive = check_mask("positive", positive, scored.shape)
     if (positive & ~scored).any():
         raise ValueError("positive positions must be a subset of scored positions")
-    scores = _check_scores(scores, scored.shape, scored)
+    scores = check_scores(scores, scored.shape, scored)
     if (scores[scored] < 0).any():
         raise ValueError("enrichment needs non-negative scores; pass absolute values for signed saliency")
     mass_pos = np.where(positive, scores, 0.0).sum(axis=1)
@@ -327,34 +166,6 @@ def enrichment(scores: np.ndarray, positive: np.ndarray, scored: np.ndarray) -> 
 
 
 # --------------------------------------------------------------------------- top-k hits
-def dilate(mask: np.ndarray, tolerance: int) -> np.ndarray:
-    """Positions within ``tolerance`` positions of a True entry, per row.
-
-    Parameters
-    ----------
-    mask : numpy.ndarray
-        ``(N, L)`` bool.
-    tolerance : int
-        Non-negative half-width in positions.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(N, L)`` bool.
-    """
-    if tolerance < 0:
-        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
-    if tolerance == 0:
-        return mask.copy()
-    n_seq, length = mask.shape
-    cumulative = np.zeros((n_seq, length + 1), dtype=np.int64)
-    np.cumsum(mask, axis=1, out=cumulative[:, 1:])
-    pos = np.arange(length)
-    hi = np.minimum(pos + tolerance + 1, length)
-    lo = np.maximum(pos - tolerance, 0)
-    return (cumulative[:, hi] - cumulative[:, lo]) > 0
-
-
 def _top_positions(scores: np.ndarray, valid: np.ndarray, k: int) -> np.ndarray:
     """``(N, k)`` the k top-scoring valid positions per row (ties to the earlier position), with
     ``L`` (one past the last column) where a row has fewer than ``k`` valid positions."""
@@ -492,7 +303,7 @@ def topk_chances(
     if set(nulls) - set(NULLS):
         raise ValueError(f"nulls must be among {NULLS}, got {tuple(nulls)}")
     k, tolerance = int(k), int(tolerance)
-    scores = _check_scores(scores, valid.shape, valid)
+    scores = check_scores(scores, valid.shape, valid)
 
     target = dilate(positive, tolerance) & valid
     top = _top_positions(scores, valid, k)
@@ -512,132 +323,7 @@ def topk_chances(
     return hits, chances
 
 
-# --------------------------------------------------------------------------- hit-rate test
-def poisson_binomial_pmf(probabilities: np.ndarray) -> np.ndarray:
-    """Distribution of the number of successes of independent Bernoulli trials.
-
-    Parameters
-    ----------
-    probabilities : numpy.ndarray
-        ``(n,)`` success probabilities in ``[0, 1]``.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``(n + 1,)`` float64, ``pmf[j] = P(X = j)``.
-    """
-    probabilities = np.asarray(probabilities, dtype=np.float64)
-    if probabilities.ndim != 1:
-        raise ValueError("probabilities must be 1-D")
-    if not np.isfinite(probabilities).all() or (probabilities < 0).any() or (probabilities > 1).any():
-        raise ValueError("probabilities must lie in [0, 1]")
-    pmf = np.zeros(probabilities.size + 1)
-    pmf[0] = 1.0
-    for i, p in enumerate(probabilities):
-        head = pmf[: i + 2].copy()
-        pmf[: i + 2] *= 1.0 - p
-        pmf[1 : i + 2] += head[: i + 1] * p
-    return pmf
-
-
-def hit_rate_test(hits: np.ndarray, chance: np.ndarray) -> dict:
-    """One-sided test that more sequences are hit than their chance rates predict.
-
-    The null number of hits is Poisson-binomial (one Bernoulli trial per
-    sequence with its own chance rate); the p-value is the exact tail
-    ``P(X >= observed)``, by dynamic programming. Sequences with NaN chance are
-    left out.
-
-    Parameters
-    ----------
-    hits : numpy.ndarray
-        ``(N,)`` bool.
-    chance : numpy.ndarray
-        ``(N,)`` chance rates in ``[0, 1]`` or NaN.
-
-    Returns
-    -------
-    dict
-        ``observed`` (int hits), ``expected`` (float sum of chance rates),
-        ``n`` (int sequences used), ``p_value`` (float, NaN when ``n == 0``)
-        and ``method``.
-    """
-    hits = np.asarray(hits)
-    chance = np.asarray(chance, dtype=np.float64)
-    if hits.ndim != 1 or chance.shape != hits.shape:
-        raise ValueError(f"hits and chance must be 1-D of equal length, got {hits.shape} and {chance.shape}")
-    if hits.dtype != bool:
-        raise ValueError(f"hits must be boolean, got dtype {hits.dtype}")
-    used = ~np.isnan(chance)
-    probabilities = chance[used]
-    observed = int(hits[used].sum())
-    n = int(used.sum())
-    if n == 0:
-        p_value = float("nan")
-    else:
-        tail = poisson_binomial_pmf(probabilities)[observed:].sum()
-        p_value = float(min(max(tail, 0.0), 1.0))
-    return {
-        "observed": observed,
-        "expected": float(probabilities.sum()),
-        "n": n,
-        "p_value": p_value,
-        "method": "poisson-binomial exact, one-sided",
-    }
-
-
-# --------------------------------------------------------------------------- summaries
-def mean_ci(values: np.ndarray, level: float = CI_LEVEL) -> dict:
-    """Mean, sample SD and t confidence interval of the finite values.
-
-    Returns
-    -------
-    dict
-        ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``; spread and interval
-        are NaN for fewer than two values.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    values = values[np.isfinite(values)]
-    n = int(values.size)
-    if n == 0:
-        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
-    mean = float(values.mean())
-    if n < 2:
-        return {"n": 1, "mean": mean, "sd": nan, "ci_low": nan, "ci_high": nan}
-    sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / np.sqrt(n)
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": float(mean - half), "ci_high": float(mean + half)}
-
-
-def proportion_ci(hits: np.ndarray, level: float = CI_LEVEL) -> dict:
-    """Hit rate, SD of the hit indicator and Clopper-Pearson interval."""
-    hits = np.asarray(hits, dtype=bool)
-    n = int(hits.size)
-    if n == 0:
-        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
-    interval = stats.binomtest(int(hits.sum()), n).proportion_ci(level, method="exact")
-    sd = float(hits.std(ddof=1)) if n > 1 else nan
-    return {
-        "n": n,
-        "mean": float(hits.mean()),
-        "sd": sd,
-        "ci_low": float(interval.low),
-        "ci_high": float(interval.high),
-    }
-
-
-def wilcoxon_greater(differences: np.ndarray) -> float:
-    """One-sided Wilcoxon signed-rank p-value that the differences exceed 0.
-
-    NaN when there is no non-zero difference to rank.
-    """
-    differences = np.asarray(differences, dtype=np.float64)
-    differences = differences[np.isfinite(differences)]
-    if not (differences != 0).any():
-        return float("nan")
-    return float(stats.wilcoxon(differences, alternative="greater").pvalue)
-
-
+# --------------------------------------------------------------------------- summary rows
 def _subset_masks(labels: np.ndarray) -> dict[str, np.ndarray]:
     return {"all": np.ones(labels.shape, dtype=bool), "class0": labels == 0, "class1": labels == 1}
 
@@ -731,7 +417,7 @@ def summarize_recovery(
         CI, chance = mean per-sequence positional chance rate (the top-k
         positions of another sequence of the same length with a positive,
         :func:`positional_chance`), Poisson-binomial p-value on those rates
-        (:func:`hit_rate_test`); ``chance_uniform`` and ``p_value_uniform``
+        (:func:`gsattn.stats.hit_rate_test`); ``chance_uniform`` and ``p_value_uniform``
         are the same under uniformly drawn positions (NaN for the other
         metrics).
 
@@ -762,7 +448,7 @@ def summarize_recovery(
     list of dict
         Rows with keys :data:`ROW_KEYS`.
     """
-    motif_index = _check_2d("motif_index", motif_index)
+    motif_index = check_2d("motif_index", motif_index)
     shape = motif_index.shape
     labels = np.asarray(labels)
     if labels.shape != (shape[0],):
@@ -776,7 +462,7 @@ def summarize_recovery(
     valid = valid_positions(lengths, shape[1])
     if valid.shape != shape:
         raise ValueError("lengths and motif_index disagree on the number of sequences")
-    scores = _check_scores(scores, shape, valid)
+    scores = check_scores(scores, shape, valid)
     subsets = _subset_masks(labels)
 
     rows: list[dict] = []

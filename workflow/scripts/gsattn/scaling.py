@@ -20,8 +20,8 @@ with ``need_weights=False``; SDPA dispatches the blocked
 ``aten._scaled_dot_product_flash_attention_for_cpu``, linear in memory). The dispatched
 kernel is recorded in each row's note.
 
-Peak memory is :func:`gsattn.compute.peak_memory_bytes` (CPU: the profiler's allocator
-events; CUDA: allocator statistics) and time is :func:`gsattn.compute.throughput`
+Peak memory is :func:`gsattn.measure.peak_memory_bytes` (CPU: the profiler's allocator
+events; CUDA: allocator statistics) and time is :func:`gsattn.measure.throughput`
 (warm-up, then the median and IQR of timed passes). The number of timed passes adapts:
 one probe pass sets it to about ``target_seconds`` of timing, between ``min(3, repeats)``
 and ``repeats``, so that large ``L`` costs a few passes and small ``L`` gets ``repeats``.
@@ -31,8 +31,8 @@ budget; the row says so (``status = "skipped"``) and why.
 
 The whole models' rows also carry closed-form FLOPs per sequence (:func:`closed_form_flops`,
 skipped or not): ``flops`` of the whole forward pass and ``flops_attention_block`` of the
-attention block only (:data:`gsattn.compute.ATTENTION_BLOCK` for the Phase 1 model,
-:data:`gsattn.compute.SPARSE_BLOCK` for the sparse one); :func:`speedups` turns them into
+attention block only (:data:`gsattn.flops.ATTENTION_BLOCK` for the Phase 1 model,
+:data:`gsattn.flops.SPARSE_BLOCK` for the sparse one); :func:`speedups` turns them into
 the two compute reductions ``1 − sparse / Phase 1`` at every length.
 """
 
@@ -47,17 +47,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gsattn.compute import (
+from gsattn.flops import (
     attention_block_flops,
     attention_flops,
     dispatched_ops,
-    example_tokens,
-    peak_memory_bytes,
     sparse_block_flops,
     sparse_flops,
-    throughput,
 )
+from gsattn.inference import example_tokens
+from gsattn.measure import peak_memory_bytes, throughput
 from gsattn.models import AttentionClassifier, ModelConfig
+from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
 
 log = logging.getLogger(__name__)
@@ -175,22 +175,26 @@ def build_case(
         ``(1, L, d)`` floats (MHA), ``(1, 3, h, L, d/h)`` floats (SDPA) or ``(1, L)``
         token ids (whole models).
     """
-    torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     if method in ("mha_weights", "mha"):
-        module = SelfAttention(d_model, n_heads, need_weights=method == "mha_weights")
+        with seeded(seed):
+            module = SelfAttention(d_model, n_heads, need_weights=method == "mha_weights")
         return module, torch.randn(1, length, d_model, generator=generator)
     if method == "sdpa":
         qkv = torch.randn(1, 3, n_heads, length, d_model // n_heads, generator=generator)
         return ScaledDotProduct(), qkv
     if method == "phase1_model":
         config = phase1_config(length, d_model, n_heads, phase1_model)
-        return AttentionClassifier(config), example_tokens(1, length, seed=seed)
+        with seeded(seed):
+            module = AttentionClassifier(config)
+        return module, example_tokens(1, length, seed=seed)
     if method == "sparse":
         if rho is None:
             raise ValueError("the sparse method needs rho")
         config = SparseConfig(rho=rho, d_model=d_model, max_len=length, **(sparse_model or {}))
-        return SparseApproximator(config), example_tokens(1, length, seed=seed)
+        with seeded(seed):
+            module = SparseApproximator(config)
+        return module, example_tokens(1, length, seed=seed)
     raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
@@ -203,7 +207,7 @@ def estimate_peak_bytes(
     sparse_model: dict | None = None,
     phase1_model: dict | None = None,
 ) -> int:
-    """A generous estimate of what :func:`~gsattn.compute.peak_memory_bytes` will report.
+    """A generous estimate of what :func:`~gsattn.measure.peak_memory_bytes` will report.
 
     Quadratic terms are what the kernels materialise (checked against measurements
     on CPU, PyTorch 2.13): the fused MHA kernel holds the ``h·L²`` fp32 weights once
@@ -247,10 +251,10 @@ def closed_form_flops(
 ) -> tuple[int | float, int | float]:
     """Closed-form FLOPs per sequence of a whole model: (whole forward pass, attention block).
 
-    ``phase1_model``: :func:`gsattn.compute.attention_flops` total and
-    :func:`~gsattn.compute.attention_block_flops`; ``sparse``:
-    :func:`~gsattn.compute.sparse_flops` total and
-    :func:`~gsattn.compute.sparse_block_flops`; NaN for the bare attention
+    ``phase1_model``: :func:`gsattn.flops.attention_flops` total and
+    :func:`~gsattn.flops.attention_block_flops`; ``sparse``:
+    :func:`~gsattn.flops.sparse_flops` total and
+    :func:`~gsattn.flops.sparse_block_flops`; NaN for the bare attention
     layers (``mha*``, ``sdpa``), which are not whole models. Exact integers otherwise (so
     that the TSV keeps every digit).
     """
@@ -279,10 +283,10 @@ def measure(
 ) -> dict:
     """Peak memory and timing of ``module(inputs)``, batch as given.
 
-    One :func:`~gsattn.compute.peak_memory_bytes` pass, then a probe
+    One :func:`~gsattn.measure.peak_memory_bytes` pass, then a probe
     (``warmup`` untimed passes + one timed) that sets the number of timed passes to
     ``clamp(target_seconds / probe, min(3, repeats), repeats)``, then those passes
-    (:func:`~gsattn.compute.throughput`, no further warm-up).
+    (:func:`~gsattn.measure.throughput`, no further warm-up).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 A selection is an ``(N, L)`` bool mask of the positions kept per sequence
 (:func:`selection_mask` builds it from the selector's ``(N, k)`` indices).
-Positives come from :func:`gsattn.recovery.position_sets` (valid positions
+Positives come from :func:`gsattn.masks.position_sets` (valid positions
 inside sites of a role or a motif); positions ``>= lengths[i]`` are PAD and
 never selected.
 
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from gsattn.recovery import (
+from gsattn.masks import (
     check_mask,
     check_motif_table,
     length_groups,
@@ -595,7 +595,7 @@ def selection_rows(
     For each role present (``predictive`` and ``known`` in group
     ``recovery``, ``decoy`` in group ``decoy``), one row for the union of its
     motifs (``motif = "all"``) and one per motif. Positives are the valid
-    positions in sites of that role/motif (:func:`gsattn.recovery.position_sets`);
+    positions in sites of that role/motif (:func:`gsattn.masks.position_sets`);
     only sequences with at least one positive are used. Columns:
 
     ``n_sequences``, ``n_exchangeable``, ``n_selected``

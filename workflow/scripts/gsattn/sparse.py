@@ -50,6 +50,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gsattn.models import sinusoidal_encoding
+from gsattn.seeding import seeded
 from gsattn.seq import PAD_TOKEN, VOCAB_SIZE
 
 TEACHERS = ("attention", "joint_pipeline")
@@ -269,12 +270,12 @@ def from_teacher(teacher: nn.Module, config: SparseConfig, seed: int) -> SparseA
     frozen copy of the teacher's."""
     import copy
 
-    torch.manual_seed(seed)
-    if config.teacher == "joint_pipeline":
-        head = SparseHead.from_linear(teacher.hidden, config.max_len, config.out_dim)
-        model = SparseApproximator(config, copy.deepcopy(teacher.output), head)
-    else:
-        model = SparseApproximator(config, copy.deepcopy(teacher.classifier))
+    with seeded(seed):
+        if config.teacher == "joint_pipeline":
+            head = SparseHead.from_linear(teacher.hidden, config.max_len, config.out_dim)
+            model = SparseApproximator(config, copy.deepcopy(teacher.output), head)
+        else:
+            model = SparseApproximator(config, copy.deepcopy(teacher.classifier))
     with torch.no_grad():
         model.embedding.weight.copy_(teacher.embedding.weight)
     return model

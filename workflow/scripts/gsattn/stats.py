@@ -1,4 +1,7 @@
-"""General statistics: paired bootstrap of model metrics, multiple-testing correction.
+"""General statistics: metrics, bootstraps, multiple testing, one-sample intervals and tests.
+
+The paired tests of two models (t, Wilcoxon, TOST, McNemar) are in
+:mod:`gsattn.paired`; everything else statistical is here.
 
 :func:`paired_bootstrap` compares two models scored on the *same* test
 sequences: every resample draws sequence indices with replacement and applies
@@ -13,16 +16,27 @@ and counted.
 each resample draws seeds with replacement, then sequences, so its interval
 covers training variation and the finite test set together.
 
+:func:`seed_sequence_bootstrap` is the one-model counterpart: the interval of a
+seed-averaged metric over seeds, then sequences.
+
 :func:`adjust_pvalues` wraps ``statsmodels.stats.multitest.multipletests`` and
 keeps NaN p-values (untested rows) as NaN, out of the correction.
+
+One sample: :func:`mean_ci` (t-interval of a mean), :func:`proportion_ci`
+(Clopper-Pearson), :func:`wilcoxon_greater` (one-sided signed-rank test) and
+:func:`hit_rate_test` (hits against per-sequence chance rates, exact
+Poisson-binomial tail from :func:`poisson_binomial_pmf`), used by motif
+recovery (:mod:`gsattn.recovery`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from math import nan
 
 import numpy as np
+from scipy import stats
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.multitest import multipletests
 
@@ -490,3 +504,132 @@ def seed_sequence_bootstrap(
         "n_boot": int(n_boot),
         "n_skipped": int((~np.isfinite(boot)).sum()),
     }
+
+
+# --------------------------------------------------------------------------- hit-rate test
+def poisson_binomial_pmf(probabilities: np.ndarray) -> np.ndarray:
+    """Distribution of the number of successes of independent Bernoulli trials.
+
+    Parameters
+    ----------
+    probabilities : numpy.ndarray
+        ``(n,)`` success probabilities in ``[0, 1]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n + 1,)`` float64, ``pmf[j] = P(X = j)``.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 1:
+        raise ValueError("probabilities must be 1-D")
+    if not np.isfinite(probabilities).all() or (probabilities < 0).any() or (probabilities > 1).any():
+        raise ValueError("probabilities must lie in [0, 1]")
+    pmf = np.zeros(probabilities.size + 1)
+    pmf[0] = 1.0
+    for i, p in enumerate(probabilities):
+        head = pmf[: i + 2].copy()
+        pmf[: i + 2] *= 1.0 - p
+        pmf[1 : i + 2] += head[: i + 1] * p
+    return pmf
+
+
+def hit_rate_test(hits: np.ndarray, chance: np.ndarray) -> dict:
+    """One-sided test that more sequences are hit than their chance rates predict.
+
+    The null number of hits is Poisson-binomial (one Bernoulli trial per
+    sequence with its own chance rate); the p-value is the exact tail
+    ``P(X >= observed)``, by dynamic programming. Sequences with NaN chance are
+    left out.
+
+    Parameters
+    ----------
+    hits : numpy.ndarray
+        ``(N,)`` bool.
+    chance : numpy.ndarray
+        ``(N,)`` chance rates in ``[0, 1]`` or NaN.
+
+    Returns
+    -------
+    dict
+        ``observed`` (int hits), ``expected`` (float sum of chance rates),
+        ``n`` (int sequences used), ``p_value`` (float, NaN when ``n == 0``)
+        and ``method``.
+    """
+    hits = np.asarray(hits)
+    chance = np.asarray(chance, dtype=np.float64)
+    if hits.ndim != 1 or chance.shape != hits.shape:
+        raise ValueError(f"hits and chance must be 1-D of equal length, got {hits.shape} and {chance.shape}")
+    if hits.dtype != bool:
+        raise ValueError(f"hits must be boolean, got dtype {hits.dtype}")
+    used = ~np.isnan(chance)
+    probabilities = chance[used]
+    observed = int(hits[used].sum())
+    n = int(used.sum())
+    if n == 0:
+        p_value = float("nan")
+    else:
+        tail = poisson_binomial_pmf(probabilities)[observed:].sum()
+        p_value = float(min(max(tail, 0.0), 1.0))
+    return {
+        "observed": observed,
+        "expected": float(probabilities.sum()),
+        "n": n,
+        "p_value": p_value,
+        "method": "poisson-binomial exact, one-sided",
+    }
+
+
+# --------------------------------------------------------------------------- one sample
+CI_LEVEL = 0.95
+
+
+def mean_ci(values: np.ndarray, level: float = CI_LEVEL) -> dict:
+    """Mean, sample SD and t confidence interval of the finite values.
+
+    Returns
+    -------
+    dict
+        ``n``, ``mean``, ``sd``, ``ci_low``, ``ci_high``; spread and interval
+        are NaN for fewer than two values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    if n == 0:
+        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
+    mean = float(values.mean())
+    if n < 2:
+        return {"n": 1, "mean": mean, "sd": nan, "ci_low": nan, "ci_high": nan}
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / np.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": float(mean - half), "ci_high": float(mean + half)}
+
+
+def proportion_ci(hits: np.ndarray, level: float = CI_LEVEL) -> dict:
+    """Hit rate, SD of the hit indicator and Clopper-Pearson interval."""
+    hits = np.asarray(hits, dtype=bool)
+    n = int(hits.size)
+    if n == 0:
+        return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
+    interval = stats.binomtest(int(hits.sum()), n).proportion_ci(level, method="exact")
+    sd = float(hits.std(ddof=1)) if n > 1 else nan
+    return {
+        "n": n,
+        "mean": float(hits.mean()),
+        "sd": sd,
+        "ci_low": float(interval.low),
+        "ci_high": float(interval.high),
+    }
+
+
+def wilcoxon_greater(differences: np.ndarray) -> float:
+    """One-sided Wilcoxon signed-rank p-value that the differences exceed 0.
+
+    NaN when there is no non-zero difference to rank.
+    """
+    differences = np.asarray(differences, dtype=np.float64)
+    differences = differences[np.isfinite(differences)]
+    if not (differences != 0).any():
+        return float("nan")
+    return float(stats.wilcoxon(differences, alternative="greater").pvalue)

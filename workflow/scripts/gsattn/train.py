@@ -1,8 +1,10 @@
 """Training loop, prediction and test metrics for token-input models.
 
-Deterministic on CPU for a given seed: ``torch.manual_seed``, deterministic
-algorithms, a seeded shuffling generator and a fixed thread count. CUDA is
-used when available (``device="auto"``).
+Deterministic on CPU for a given seed: every draw takes an explicit generator
+(batch order and reverse-complement augmentation: one ``torch.Generator``
+seeded with the run's seed; initial weights: :func:`gsattn.seeding.seeded`),
+plus deterministic algorithms and a fixed thread count
+(:func:`set_determinism`). CUDA is used when available (``device="auto"``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
+from gsattn.inference import run_batched
 from gsattn.seq import COMPLEMENT_TOKEN, PAD_TOKEN
 
 log = logging.getLogger(__name__)
@@ -44,10 +47,11 @@ class TrainConfig:
         return asdict(self)
 
 
-def set_determinism(seed: int, threads: int) -> None:
-    """Seed torch and NumPy, fix the thread count and ask for deterministic kernels."""
-    torch.manual_seed(seed)
-    np.random.seed(seed)
+def set_determinism(threads: int) -> None:
+    """Fix the thread count and ask for deterministic kernels.
+
+    No global seed: every random draw of the package takes its own generator.
+    """
     torch.set_num_threads(max(1, threads))
     torch.use_deterministic_algorithms(True, warn_only=True)
 
@@ -106,15 +110,13 @@ def _batches(n: int, batch_size: int, generator: torch.Generator | None):
         yield order[start : start + batch_size]
 
 
-@torch.no_grad()
+def _first_output(model: nn.Module, tokens: torch.Tensor, rows: range) -> dict[str, torch.Tensor]:
+    return {"output": model(tokens)[:, 0].float()}
+
+
 def predict(model: nn.Module, tokens: torch.Tensor, batch_size: int = 256, device=None) -> np.ndarray:
     """Model outputs ``(N,)`` (first output column) in eval mode."""
-    device = device or next(model.parameters()).device
-    model.eval()
-    out = [
-        model(tokens[idx].to(device))[:, 0].float().cpu() for idx in _batches(len(tokens), batch_size, None)
-    ]
-    return torch.cat(out).numpy()
+    return run_batched(model, tokens, _first_output, batch_size, device)["output"]
 
 
 def task_objective(task: str):

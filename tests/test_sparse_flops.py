@@ -1,25 +1,24 @@
 """Compute cost of the Phase 2 SparseApproximator: analytical FLOPs against
-FlopCounterMode, linear scaling in L, and the profile rows (CPU)."""
+FlopCounterMode and linear scaling in L (CPU)."""
 
 import math
 
 import pytest
 
-from gsattn.compute import (
+from gsattn.flops import (
     ATTENTION_BLOCK,
     SPARSE_BLOCK,
     SPARSE_COMPONENTS,
     attention_block_flops,
     attention_flops,
     counted_flops,
-    example_tokens,
-    profile_sparse,
     sparse_block_flops,
     sparse_flop_comparison,
     sparse_flops,
 )
+from gsattn.inference import example_tokens
 from gsattn.models import ModelConfig
-from gsattn.sparse import SparseApproximator, SparseConfig, count_trainable
+from gsattn.sparse import SparseApproximator, SparseConfig
 
 BATCH = 3
 LENGTHS = (100, 256)
@@ -107,37 +106,6 @@ def test_total_is_affine_in_length(rho, matmul_only):
     # ... while full attention is quadratic.
     attention = [attention_flops(ModelConfig(), n)["total"] for n in (400, 800)]
     assert attention[1] > 3 * attention[0]
-
-
-def test_profile_sparse_rows():
-    config, model = _model(0.1, 120)
-    rows = profile_sparse(model, config, length=120, batch_size=2, device="cpu", warmup=1, repeats=3)
-    assert all(set(row) == {"metric", "value", "unit", "method"} for row in rows)
-    by_metric = {row["metric"]: row for row in rows}
-    assert len(by_metric) == len(rows)
-    for row in rows:
-        assert math.isfinite(row["value"]), row["metric"]
-    positive = (
-        "parameters",
-        "parameters_frozen",
-        "selected_positions",
-        "flops_analytical",
-        "flops_counted",
-        "top_k_comparisons",
-        "peak_memory",
-        "time_per_batch_median",
-        "throughput",
-    )
-    for metric in positive:
-        assert by_metric[metric]["value"] > 0, metric
-    assert by_metric["time_per_batch_iqr"]["value"] >= 0
-    assert by_metric["parameters"]["value"] == count_trainable(model)
-    assert by_metric["parameters_frozen"]["value"] == 16 + 1  # the classifier Linear(16, 1)
-    assert by_metric["selected_positions"]["value"] == 12
-    assert by_metric["flops_analytical"]["value"] == sparse_flops(config, 120)["total"]
-    assert by_metric["flops_counted"]["value"] == by_metric["flops_analytical_matmul"]["value"]
-    assert by_metric["flops_analytical_attention_block"]["value"] == sparse_block_flops(config, 120)
-    assert by_metric["flops_analytical"]["value"] > by_metric["flops_counted"]["value"]
 
 
 @pytest.mark.parametrize("rho", RHOS)
