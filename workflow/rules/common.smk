@@ -427,3 +427,28 @@ def get_extract_ids(wildcards):
         "model": "joint_pipeline",
         "seed": int(wildcards.seed),
     }
+
+
+# Phase 4 sources (workflow/rules/real_data.smk): the pinned files of the published
+# benchmark sets, resources/real/<source>/<file>, from resources/real_sources.yaml.
+from gsattn.sources import load_sources, names_regex, remote_params  # noqa: E402
+
+REAL_DATA = config["real_data"]
+REAL_SOURCES = load_sources(SCRIPTS.parents[1] / "resources" / "real_sources.yaml")
+REAL_SOURCE_RE = names_regex(REAL_SOURCES)
+REAL_FILE_RE = names_regex({f for files in REAL_SOURCES.values() for f in files})
+
+
+def get_remote_file(wildcards):
+    """URL, sha256, size, format and mirror path of one registered file."""
+    return remote_params(REAL_SOURCES, wildcards.source, wildcards.file)
+
+
+def get_real_data_mirror(wildcards):
+    """The configured offline mirror folder (``None``: ``$GSA_REAL_DATA``, else download)."""
+    return REAL_DATA["mirror"]
+
+
+def real_source_files(source):
+    """Every file of registered source ``source`` under ``resources/real/``."""
+    return [f"resources/real/{source}/{file}" for file in REAL_SOURCES[source]]
