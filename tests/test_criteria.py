@@ -67,17 +67,17 @@ def test_accuracy_fraction_ci_is_the_two_level_bootstrap(tmp_path):
         summarize.seed_logits([*paths, bad])
 
 
-def test_seeds_of_a_rho_are_taken_in_the_order_of_their_text(tmp_path):
-    """The bootstrap's seed columns: 1, 10, 2 (what sorting the old rho/seed paths gave)."""
+def test_seeds_of_a_rho_are_taken_in_numeric_order(tmp_path):
+    """The bootstrap's seed columns: 1, 2, 10, whatever the input order."""
     n = 4
     y = np.arange(n) % 2
     paths, students = [], []
-    for seed in (1, 2, 10):
+    for seed in (10, 1, 2):
         logit = np.full(n, float(seed))
         paths.append(_predictions(tmp_path / f"seed{seed}.npz", np.arange(n), y, logit, logit))
         students.append({"rho": 0.1, "seed": seed})
     (_, full, _) = summarize.logits_by_rho(paths, students)[0.1]
-    assert full[0].tolist() == [1.0, 10.0, 2.0]
+    assert full[0].tolist() == [1.0, 2.0, 10.0]
 
 
 def test_sequence_seen_holds_only_when_the_fields_add_nothing(tmp_path):

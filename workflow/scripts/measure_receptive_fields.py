@@ -76,10 +76,7 @@ def collect(data: dict, predictions: list[str], hparams: list[str], students: li
     keys = [(s["rho"], s["seed"]) for s in students]
     fields = {key: offsets_of(path) for key, path in zip(keys, hparams, strict=True)}
     out = {"lengths": lengths, "sites": sites, "offsets": fields, "shares": {}, "distances": {}}
-    # in the order of the keys' text (what sorting the paths gave)
-    for key, path in sorted(
-        zip(keys, predictions, strict=True), key=lambda kp: (str(kp[0][0]), str(kp[0][1]))
-    ):
+    for key, path in sorted(zip(keys, predictions, strict=True), key=lambda kp: kp[0]):  # rho, seed
         selected = load_selection(path, test, length)
         out["shares"][key] = coverage(selected, lengths, fields[key], sites)
         out["distances"][key] = {g: distance_to_sites(selected, m) for g, m in sites.items()}

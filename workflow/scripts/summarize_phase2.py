@@ -34,11 +34,12 @@ def seed_logits(predictions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 def logits_by_rho(predictions: list[str], students: list[dict]) -> dict[float, tuple]:
     """rho → :func:`seed_logits` of its seeds; ``students[i]`` holds the ``rho`` and
-    ``seed`` of ``predictions[i]``. Seeds in the order of their text (``10`` before
-    ``2``), the order the bootstrap has always drawn them in."""
+    ``seed`` of ``predictions[i]``. Seeds in numeric order (until the layout change the
+    columns followed the text of the paths, ``10`` before ``2``: the same for seeds
+    below 10, a different but equally valid bootstrap draw from 10 seeds on)."""
     by_rho = defaultdict(list)
     for key, path in zip(students, predictions, strict=True):
-        by_rho[key["rho"]].append((str(key["seed"]), path))
+        by_rho[key["rho"]].append((int(key["seed"]), path))
     return {rho: seed_logits([p for _, p in sorted(found)]) for rho, found in by_rho.items()}
 
 
