@@ -36,6 +36,22 @@ def allocating_case(n_bytes: int) -> tuple[nn.Module, torch.Tensor]:
     return Allocates(n_bytes), torch.zeros(1, 4)
 
 
+_SCRATCH: list[np.ndarray] = []
+
+
+class KeepsScratch(Allocates):
+    """Like :class:`Allocates`, but the buffer is kept and reused while big enough (a scratchpad)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not _SCRATCH or _SCRATCH[0].nbytes < self.n_bytes:
+            _SCRATCH[:] = [np.ones(max(1, self.n_bytes // 8))]
+        return x + float(_SCRATCH[0][-1])
+
+
+def scratch_case(n_bytes: int) -> tuple[nn.Module, torch.Tensor]:
+    return KeepsScratch(n_bytes), torch.zeros(1, 4)
+
+
 def test_peak_memory_positive_and_grows_with_batch_and_length():
     model = build_model(ModelConfig(), 0)
     small = peak_memory_bytes(model, example_tokens(1, 50))
@@ -90,3 +106,12 @@ def test_resident_peak_falls_back_to_ru_maxrss(monkeypatch):
     result = measure.resident_peak_of(lambda: np.ones(1000))
     assert result["rss_method"] == "ru_maxrss" and result["peak_rss_bytes"] >= 0
     assert result["pid"] == os.getpid()
+
+
+def test_a_small_warm_up_case_leaves_persistent_scratch_in_the_figure():
+    big, small = {"n_bytes": 200 * MB}, {"n_bytes": 8}
+    kwargs = {"builder": "test_measure:scratch_case", "sys_path": [TESTS]}
+    warm_on_itself = os_peak_bytes(big, **kwargs)
+    warm_on_small = os_peak_bytes(big, warmup_case=small, **kwargs)
+    assert warm_on_itself["peak_rss_bytes"] < 20 * MB  # the kept buffer is already resident
+    assert warm_on_small["peak_rss_bytes"] >= 150 * MB

@@ -28,7 +28,9 @@ oneDNN convolution above L ≈ 1,024). ``peak_rss_bytes`` is
 operating system sees it (the high-water mark ``VmHWM`` reset before the pass, minus the
 RSS before it; ``rss_method`` names the method), measured in a fresh Python subprocess
 that rebuilds the same case (:func:`case_description`: the same :func:`build_case`
-arguments and seed) with the same number of threads. Time is :func:`gsattn.measure.throughput`
+arguments and seed) with the same number of threads, after a warm-up pass of the same
+method at ``min(L, WARMUP_LENGTH)`` (a warm-up at ``L`` itself would hide the scratch
+memory oneDNN keeps and reuses after a pass). Time is :func:`gsattn.measure.throughput`
 (warm-up, then the median and IQR of timed passes). The number of timed passes adapts:
 one probe pass sets it to about ``target_seconds`` of timing, between ``min(3, repeats)``
 and ``repeats``, so that large ``L`` costs a few passes and small ``L`` gets ``repeats``.
@@ -118,6 +120,10 @@ _DESCRIPTIONS = {
 }
 
 _FLOAT_BYTES = 4
+
+#: Length of the OS measurement's warm-up passes (the same method at a short length:
+#: one-time set-up is done, scratch memory that grows with ``L`` is left to the pass).
+WARMUP_LENGTH = 64
 
 
 class SelfAttention(nn.Module):
@@ -334,7 +340,9 @@ def measure(
     (:func:`~gsattn.measure.throughput`, no further warm-up). With ``case`` (the
     :func:`case_description` of ``module`` and ``inputs``), the OS figure too:
     :func:`~gsattn.measure.os_peak_bytes` in a fresh subprocess with ``threads``
-    threads and ``warmup`` passes first.
+    threads, after ``max(1, warmup)`` warm-up passes of the same case at
+    ``min(L, WARMUP_LENGTH)`` (so that kernels' scratch memory that persists after
+    a pass, e.g. oneDNN's scratchpad, is counted at ``L``).
 
     Returns
     -------
@@ -351,7 +359,8 @@ def measure(
     timing = throughput(module, inputs, warmup=0, repeats=n)
     resident = {"peak_rss_bytes": math.nan, "rss_method": ""}
     if case is not None:
-        found = os_peak_bytes(case, threads=threads, warmup=warmup)
+        small = case | {"length": min(int(case["length"]), WARMUP_LENGTH)}
+        found = os_peak_bytes(case, threads=threads, warmup=max(1, warmup), warmup_case=small)
         resident = {key: found[key] for key in resident}
     return {
         "median_s": timing["median_s"],
