@@ -147,3 +147,38 @@ def test_thresholds_come_from_the_config():
         by_name["speedup_vs_sdpa"]["verdict"] == "not tested"
         and by_name["sequence_seen"]["verdict"] == "not tested"
     )
+
+
+def _sparse_rows(lengths, profiler, os_figure):
+    return [
+        {"method": "sparse", "rho": 0.1, "length": n, "status": "ok", "peak_bytes": p, "peak_rss_bytes": o}
+        for n, p, o in zip(lengths, profiler, os_figure, strict=True)
+    ]
+
+
+def test_memory_growth_is_judged_on_the_os_figure():
+    config = {"speedup_vs_sdpa": [], "memory_slope": 1.1}
+    lengths = [100, 1000, 10000]
+    # profiler linear (slope 1), OS quadratic (slope 2): the OS verdict wins
+    rows = criteria.scaling_rows([], _sparse_rows(lengths, [1e3, 1e4, 1e5], [1e3, 1e5, 1e7]), config)
+    by_name = {r["criterion"]: r for r in rows}
+    assert by_name["memory_growth_linear"]["measured"] == pytest.approx(2.0)
+    assert by_name["memory_growth_linear"]["verdict"] == "does not hold"
+    assert "OS" in by_name["memory_growth_linear"]["evidence"]
+    assert "profiler's slope 1" in by_name["memory_growth_linear"]["evidence"]
+    assert by_name["memory_growth_linear_profiler"]["measured"] == pytest.approx(1.0)
+    assert by_name["memory_growth_linear_profiler"]["verdict"] == "holds"
+    assert "diagnostic" in by_name["memory_growth_linear_profiler"]["evidence"]
+    # and the other way round
+    rows = criteria.scaling_rows([], _sparse_rows(lengths, [1e3, 1e5, 1e7], [1e3, 1e4, 1e5]), config)
+    verdicts = {r["criterion"]: r["verdict"] for r in rows}
+    assert verdicts == {"memory_growth_linear": "holds", "memory_growth_linear_profiler": "does not hold"}
+
+
+def test_memory_growth_without_os_figures_uses_the_profiler_and_says_so():
+    config = {"speedup_vs_sdpa": [], "memory_slope": 1.1}
+    table = _sparse_rows([100, 1000], [1e3, 1e4], [float("nan")] * 2)
+    table += [{"method": "sparse", "rho": 0.1, "length": 50, "status": "skipped", "peak_bytes": float("nan")}]
+    main, profiler = criteria.scaling_rows([], table, config)
+    assert main["criterion"] == "memory_growth_linear" and main["measured"] == pytest.approx(1.0)
+    assert "no OS figures" in main["evidence"] and profiler["criterion"] == "memory_growth_linear_profiler"

@@ -5,6 +5,9 @@ default): ``nn.MultiheadAttention`` with and without ``need_weights``,
 ``scaled_dot_product_attention``, the whole Phase 1 reference model and the sparse
 model at each rho (untrained: the weights do not change the cost). A method whose
 estimated memory exceeds the budget is skipped at that length, and its row says so.
+Peak memory is given twice: the profiler's allocator figure and the OS figure (the
+high-water mark of one pass in a fresh subprocess that rebuilds the same case,
+about 2 s per measured row).
 Writes the table, the speed-ups of the sparse model over each full-attention method
 and a log-log figure (see :mod:`gsattn.scaling`). The whole models' rows also carry
 closed-form FLOPs (whole forward pass and attention block only), and the speed-up
@@ -30,8 +33,11 @@ def run(
     repeats: int,
     sparse_model: dict | None = None,
     phase1_model: dict | None = None,
+    os_memory: bool = True,
 ) -> None:
-    """Benchmark every method at every length; ``memory_budget_gb`` is in GiB (2**30 bytes)."""
+    """Benchmark every method at every length; ``memory_budget_gb`` is in GiB (2**30 bytes).
+
+    ``os_memory=False`` leaves the OS peak (``peak_rss_bytes``) unmeasured (NaN), for tests."""
     with torch_threads(threads):
         rows = benchmark(
             lengths,
@@ -40,6 +46,7 @@ def run(
             repeats=repeats,
             sparse_model=sparse_model,
             phase1_model=phase1_model,
+            os_memory=os_memory,
         )
     ratios = speedups(rows)
     title = (

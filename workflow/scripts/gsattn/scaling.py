@@ -20,8 +20,17 @@ with ``need_weights=False``; SDPA dispatches the blocked
 ``aten._scaled_dot_product_flash_attention_for_cpu``, linear in memory). The dispatched
 kernel is recorded in each row's note.
 
-Peak memory is :func:`gsattn.measure.peak_memory_bytes` (CPU: the profiler's allocator
-events; CUDA: allocator statistics) and time is :func:`gsattn.measure.throughput`
+Peak memory is measured twice. ``peak_bytes`` is :func:`gsattn.measure.peak_memory_bytes`
+(CPU: the profiler's allocator events; CUDA: allocator statistics), which does not see
+scratch memory that kernels allocate outside the c10 allocator (on CPU the sparse model's
+oneDNN convolution above L ≈ 1,024). ``peak_rss_bytes`` is
+:func:`gsattn.measure.os_peak_bytes`: the extra resident memory of one pass as the
+operating system sees it (the high-water mark ``VmHWM`` reset before the pass, minus the
+RSS before it; ``rss_method`` names the method), measured in a fresh Python subprocess
+that rebuilds the same case (:func:`case_description`: the same :func:`build_case`
+arguments and seed) with the same number of threads, after a warm-up pass of the same
+method at ``min(L, WARMUP_LENGTH)`` (a warm-up at ``L`` itself would hide the scratch
+memory oneDNN keeps and reuses after a pass). Time is :func:`gsattn.measure.throughput`
 (warm-up, then the median and IQR of timed passes). The number of timed passes adapts:
 one probe pass sets it to about ``target_seconds`` of timing, between ``min(3, repeats)``
 and ``repeats``, so that large ``L`` costs a few passes and small ``L`` gets ``repeats``.
@@ -55,7 +64,7 @@ from gsattn.flops import (
     sparse_flops,
 )
 from gsattn.inference import example_tokens
-from gsattn.measure import peak_memory_bytes, throughput
+from gsattn.measure import os_peak_bytes, peak_memory_bytes, throughput
 from gsattn.models import AttentionClassifier, ModelConfig
 from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
@@ -85,6 +94,8 @@ COLUMNS = (
     "median_s",
     "iqr_s",
     "peak_bytes",
+    "peak_rss_bytes",
+    "rss_method",
     "repeats",
     "status",
     "estimated_bytes",
@@ -109,6 +120,10 @@ _DESCRIPTIONS = {
 }
 
 _FLOAT_BYTES = 4
+
+#: Length of the OS measurement's warm-up passes (the same method at a short length:
+#: one-time set-up is done, scratch memory that grows with ``L`` is left to the pass).
+WARMUP_LENGTH = 64
 
 
 class SelfAttention(nn.Module):
@@ -198,6 +213,35 @@ def build_case(
     raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
+def case_description(
+    method: str,
+    length: int,
+    *,
+    rho: float | None = None,
+    d_model: int = 16,
+    n_heads: int = 4,
+    sparse_model: dict | None = None,
+    phase1_model: dict | None = None,
+    seed: int = 0,
+) -> dict:
+    """The JSON-serialisable :func:`build_case` keyword arguments of one case.
+
+    :func:`gsattn.measure.os_peak_bytes` passes them to its child process, which
+    calls ``build_case(**description)`` and so rebuilds the very same module and
+    inputs (same weights and random inputs from ``seed``).
+    """
+    return {
+        "method": method,
+        "length": int(length),
+        "rho": None if rho is None else float(rho),
+        "d_model": int(d_model),
+        "n_heads": int(n_heads),
+        "sparse_model": dict(sparse_model or {}),
+        "phase1_model": dict(phase1_model or {}),
+        "seed": int(seed),
+    }
+
+
 def estimate_peak_bytes(
     method: str,
     length: int,
@@ -279,19 +323,32 @@ def _kernels(module: nn.Module, inputs: torch.Tensor) -> str:
 
 
 def measure(
-    module: nn.Module, inputs: torch.Tensor, *, repeats: int, target_seconds: float, warmup: int = 1
+    module: nn.Module,
+    inputs: torch.Tensor,
+    *,
+    repeats: int,
+    target_seconds: float,
+    warmup: int = 1,
+    case: dict | None = None,
+    threads: int = 1,
 ) -> dict:
     """Peak memory and timing of ``module(inputs)``, batch as given.
 
     One :func:`~gsattn.measure.peak_memory_bytes` pass, then a probe
     (``warmup`` untimed passes + one timed) that sets the number of timed passes to
     ``clamp(target_seconds / probe, min(3, repeats), repeats)``, then those passes
-    (:func:`~gsattn.measure.throughput`, no further warm-up).
+    (:func:`~gsattn.measure.throughput`, no further warm-up). With ``case`` (the
+    :func:`case_description` of ``module`` and ``inputs``), the OS figure too:
+    :func:`~gsattn.measure.os_peak_bytes` in a fresh subprocess with ``threads``
+    threads, after ``max(1, warmup)`` warm-up passes of the same case at
+    ``min(L, WARMUP_LENGTH)`` (so that kernels' scratch memory that persists after
+    a pass, e.g. oneDNN's scratchpad, is counted at ``L``).
 
     Returns
     -------
     dict
-        ``median_s``, ``iqr_s``, ``peak_bytes``, ``repeats``.
+        ``median_s``, ``iqr_s``, ``peak_bytes``, ``peak_rss_bytes`` and ``rss_method``
+        (NaN and ``""`` without ``case``), ``repeats``.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -300,7 +357,18 @@ def measure(
     wanted = int(target_seconds / probe) if probe > 0 else repeats
     n = max(min(3, repeats), min(repeats, wanted))
     timing = throughput(module, inputs, warmup=0, repeats=n)
-    return {"median_s": timing["median_s"], "iqr_s": timing["iqr_s"], "peak_bytes": peak, "repeats": n}
+    resident = {"peak_rss_bytes": math.nan, "rss_method": ""}
+    if case is not None:
+        small = case | {"length": min(int(case["length"]), WARMUP_LENGTH)}
+        found = os_peak_bytes(case, threads=threads, warmup=max(1, warmup), warmup_case=small)
+        resident = {key: found[key] for key in resident}
+    return {
+        "median_s": timing["median_s"],
+        "iqr_s": timing["iqr_s"],
+        "peak_bytes": peak,
+        **resident,
+        "repeats": n,
+    }
 
 
 def _cases(rhos: Sequence[float]) -> Iterator[tuple[str, float | None]]:
@@ -325,6 +393,7 @@ def benchmark(
     sparse_model: dict | None = None,
     phase1_model: dict | None = None,
     seed: int = 0,
+    os_memory: bool = True,
 ) -> list[dict]:
     """Time and peak memory of every method (:data:`METHODS`, ``sparse`` per rho) at every length.
 
@@ -352,13 +421,18 @@ def benchmark(
         Further ``SparseConfig`` fields.
     seed : int
         Seed of weights and inputs.
+    os_memory : bool
+        Also measure ``peak_rss_bytes`` (:func:`~gsattn.measure.os_peak_bytes`, one fresh
+        subprocess per measured row, about 2 s each for the torch import); False leaves
+        it NaN.
 
     Returns
     -------
     list[dict]
         One row per method, rho and length with the keys of :data:`COLUMNS`; ``rho`` is
-        NaN except for ``sparse``; ``median_s``, ``iqr_s``, ``peak_bytes`` are NaN and
-        ``repeats`` 0 for skipped rows; ``flops`` and ``flops_attention_block``
+        NaN except for ``sparse``; ``median_s``, ``iqr_s``, ``peak_bytes``,
+        ``peak_rss_bytes`` are NaN, ``rss_method`` is ``""`` and ``repeats`` 0 for
+        skipped rows; ``flops`` and ``flops_attention_block``
         (:func:`closed_form_flops`) are set for the whole models, skipped or not.
     """
     lengths = sorted({int(length) for length in lengths})
@@ -393,6 +467,8 @@ def benchmark(
                 "median_s": math.nan,
                 "iqr_s": math.nan,
                 "peak_bytes": math.nan,
+                "peak_rss_bytes": math.nan,
+                "rss_method": "",
                 "repeats": 0,
                 "status": "skipped",
                 "estimated_bytes": estimate,
@@ -408,7 +484,7 @@ def benchmark(
                 log.info("skip %s rho=%s at L=%d: %s", method, rho, length, row["note"])
                 rows.append(row)
                 continue
-            module, inputs = build_case(
+            case = case_description(
                 method,
                 length,
                 rho=rho,
@@ -418,13 +494,22 @@ def benchmark(
                 phase1_model=phase1_model,
                 seed=seed,
             )
+            module, inputs = build_case(**case)
             if (method, rho) not in kernels:  # first (smallest) length: cheap
                 kernels[method, rho] = _kernels(module, inputs)
-            result = measure(module, inputs, repeats=repeats, target_seconds=target_seconds, warmup=warmup)
+            result = measure(
+                module,
+                inputs,
+                repeats=repeats,
+                target_seconds=target_seconds,
+                warmup=warmup,
+                case=case if os_memory else None,
+                threads=threads,
+            )
             row.update(result, status="ok")
             row["note"] = f"{_DESCRIPTIONS[method]}; kernels: {kernels[method, rho]}; threads={threads}"
             log.info(
-                "%s rho=%s L=%d: median %.4g s (IQR %.2g, %d repeats), peak %d bytes",
+                "%s rho=%s L=%d: median %.4g s (IQR %.2g, %d repeats), peak %d bytes (profiler), %s (OS)",
                 method,
                 rho,
                 length,
@@ -432,6 +517,7 @@ def benchmark(
                 row["iqr_s"],
                 row["repeats"],
                 row["peak_bytes"],
+                row["peak_rss_bytes"],
             )
             rows.append(row)
             del module, inputs
@@ -452,9 +538,11 @@ def speedups(rows: Sequence[dict], references: Sequence[str] = REFERENCES) -> li
     -------
     list[dict]
         One row per sparse rho and length (wide): ``rho``, ``length``, ``sparse_s``,
-        ``sparse_peak_bytes``, then ``speedup_vs_<ref>`` (reference median time /
-        sparse median time) for each reference, then ``memory_ratio_vs_<ref>``
-        (reference peak / sparse peak); NaN where either side was skipped; then
+        ``sparse_peak_bytes``, ``sparse_peak_rss_bytes``, then ``speedup_vs_<ref>``
+        (reference median time / sparse median time) for each reference, then
+        ``memory_ratio_vs_<ref>`` (reference peak / sparse peak, the profiler's figure),
+        then ``rss_ratio_vs_<ref>`` (the same on the OS figure ``peak_rss_bytes``);
+        NaN where either side was skipped or not measured; then
         ``flops_reduction_vs_phase1_model`` (``1 − sparse / Phase 1`` closed-form
         FLOPs of the whole forward passes) and
         ``flops_reduction_attention_block_vs_phase1_model`` (the same for the
@@ -470,12 +558,19 @@ def speedups(rows: Sequence[dict], references: Sequence[str] = REFERENCES) -> li
                 "length": sparse["length"],
                 "sparse_s": sparse["median_s"],
                 "sparse_peak_bytes": sparse["peak_bytes"],
+                "sparse_peak_rss_bytes": sparse.get("peak_rss_bytes", math.nan),
                 **{
                     f"speedup_vs_{ref}": _ratio(row.get("median_s", math.nan), sparse["median_s"])
                     for ref, row in found.items()
                 },
                 **{
                     f"memory_ratio_vs_{ref}": _ratio(row.get("peak_bytes", math.nan), sparse["peak_bytes"])
+                    for ref, row in found.items()
+                },
+                **{
+                    f"rss_ratio_vs_{ref}": _ratio(
+                        row.get("peak_rss_bytes", math.nan), sparse.get("peak_rss_bytes", math.nan)
+                    )
                     for ref, row in found.items()
                 },
                 **_reductions(sparse, by_key.get(("phase1_model", sparse["length"]), {})),
@@ -504,9 +599,11 @@ def _label(method: str, rho: float) -> str:
 
 
 def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
-    """Log-log time and peak memory against ``L``, one line per method (PNG).
+    """Log-log time and peak memory against ``L``, one colour per method (PNG).
 
-    Skipped points are left out; dotted grey guides show slopes 1 (∝ L) and 2 (∝ L²).
+    Left: median time. Right: peak memory, the OS figure (``peak_rss_bytes``, solid)
+    and the profiler's (``peak_bytes``, dashed) in the method's colour. Skipped and
+    unmeasured points are left out; dotted grey guides show slopes 1 (∝ L) and 2 (∝ L²).
     """
     import matplotlib
 
@@ -517,19 +614,22 @@ def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
     for row in rows:
         if row["status"] == "ok":
             series.setdefault(_label(row["method"], row["rho"]), []).append(row)
+    colours = {label: f"C{i % 10}" for i, label in enumerate(series)}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, key, ylabel in (
-        (axes[0], "median_s", "time per forward pass (s, median)"),
-        (axes[1], "peak_bytes", "peak memory (bytes)"),
-    ):
-        for label, points in series.items():
-            points = sorted(points, key=lambda row: row["length"])
-            x = [row["length"] for row in points]
-            y = [max(float(row[key]), 1e-12) for row in points]
-            ax.plot(
-                x, y, marker="o", ms=3, lw=1.2, label=label, ls="--" if label.startswith("sparse") else "-"
-            )
-        _guides(ax, [row for row in rows if row["status"] == "ok"], key)
+    panels = (
+        (axes[0], (("median_s", "-", ""),), "time per forward pass (s, median)"),
+        (
+            axes[1],
+            (("peak_rss_bytes", "-", ""), ("peak_bytes", "--", " (profiler)")),
+            "peak memory (bytes): OS solid, profiler dashed",
+        ),
+    )
+    ok = [row for row in rows if row["status"] == "ok"]
+    for ax, lines, ylabel in panels:
+        for key, style, suffix in lines:
+            for label, points in series.items():
+                _plot_series(ax, points, key, label + suffix, colour=colours[label], style=style)
+        _guides(ax, ok, lines[0][0])
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("sequence length L")
@@ -545,6 +645,24 @@ def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
     plt.close(fig)
 
 
+def _plot_series(ax, points: Sequence[dict], key: str, label: str, *, colour: str, style: str) -> None:
+    """One method's line of ``key`` against ``L`` (NaN points left out)."""
+    points = sorted((row for row in points if not _missing(row.get(key))), key=lambda row: row["length"])
+    if not points:
+        return
+    x = [row["length"] for row in points]
+    y = [max(float(row[key]), 1e-12) for row in points]
+    ax.plot(x, y, marker="o" if style == "-" else "", ms=3, lw=1.2, ls=style, color=colour, label=label)
+
+
+def _missing(value) -> bool:
+    """True for None, NaN or a non-number (e.g. ``""``)."""
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
 def _guides(ax, rows: Sequence[dict], key: str) -> None:
     """Dotted slope-1 and slope-2 lines through the median point of the smallest length."""
     if not rows:
@@ -552,7 +670,11 @@ def _guides(ax, rows: Sequence[dict], key: str) -> None:
     lengths = sorted({row["length"] for row in rows})
     if len(lengths) < 2:
         return
-    start = [float(row[key]) for row in rows if row["length"] == lengths[0] and float(row[key]) > 0]
+    start = [
+        float(row[key])
+        for row in rows
+        if row["length"] == lengths[0] and not _missing(row.get(key)) and float(row[key]) > 0
+    ]
     if not start:
         return
     y0 = sorted(start)[len(start) // 2]
