@@ -76,8 +76,9 @@ def get_final_outputs():
     """Everything ``rule all`` asks for."""
     names = list(DATASETS)
     data = [
-        L.data(file, dataset)
+        dataset_file(file, dataset, seed)
         for dataset in names
+        for seed in (SEEDS if DATA_SEEDS else SEEDS[:1])
         for file in ("encoded.npz", "summary.tsv", "pwm_oracle.tsv")
     ]
     truth = [
@@ -95,7 +96,11 @@ def get_final_outputs():
         for model in PHASE3["models"]
         for seed in SEEDS
     ]
-    floors = [L.phase3_dataset("floors.tsv", dataset) for dataset in names]
+    floors = [
+        floors_file(dataset, seed)
+        for dataset in names
+        for seed in (SEEDS if DATA_SEEDS else SEEDS[:1])
+    ]
     if COMPARED:
         floors += [L.phase3_all("verdicts.tsv")]
     floors += [L.comparison("interpretability.tsv", dataset) for dataset in names]
@@ -452,3 +457,62 @@ def get_real_data_mirror(wildcards):
 def real_source_files(source):
     """Every file of registered source ``source`` under ``resources/real/``."""
     return [f"resources/real/{source}/{file}" for file in REAL_SOURCES[source]]
+
+
+# data_seeds: every model seed trains and is evaluated on its own draw of every
+# data set, results/data/<dataset>/draw<seed>/ (workflow/rules/data.smk's *_draw
+# rules); false keeps the one draw of results/data/<dataset>/.
+from gsattn.seeding import data_seed  # noqa: E402
+
+DATA_SEEDS = config["data_seeds"]
+
+
+def get_draw_spec(wildcards):
+    """The data set's config entry with ``seed`` replaced by seed ``wildcards.seed``'s data seed.
+
+    The data seed is ``gsattn.seeding.data_seed(<data set seed>, <model seed>)``.
+    """
+    spec = DATASETS[wildcards.dataset]
+    return spec | {"seed": data_seed(spec["seed"], int(wildcards.seed))}
+
+
+def dataset_file(file, dataset, seed):
+    """``file`` of the data the model of ``seed`` reads: its own draw under ``data_seeds``."""
+    if DATA_SEEDS:
+        return L.data_draw(file, dataset, seed)
+    return L.data(file, dataset)
+
+
+def get_encoded(wildcards):
+    """The encoded data set the job of ``wildcards.seed`` trains or is evaluated on."""
+    return dataset_file("encoded.npz", wildcards.dataset, wildcards.seed)
+
+
+def get_first_encoded(wildcards):
+    """The encoded data of the first seed (rules without a seed that only need the length)."""
+    return dataset_file("encoded.npz", wildcards.dataset, SEEDS[0])
+
+
+def seed_files(file):
+    """``file`` of the data of every seed of one data set, in seed order (one file without ``data_seeds``)."""
+
+    def inputs(wildcards):
+        if not DATA_SEEDS:
+            return L.data(file, wildcards.dataset)
+        return [L.data_draw(file, wildcards.dataset, s) for s in SEEDS]
+
+    return inputs
+
+
+def floors_file(dataset, seed):
+    """The floors table the comparison of ``seed`` uses: its own draw's under ``data_seeds``."""
+    if DATA_SEEDS:
+        return L.phase3_draw("floors.tsv", dataset, seed)
+    return L.phase3_dataset("floors.tsv", dataset)
+
+
+def get_floors(wildcards):
+    """The floors table(s) of one data set: one file, or one per seed in seed order (``data_seeds``)."""
+    if not DATA_SEEDS:
+        return L.phase3_dataset("floors.tsv", wildcards.dataset)
+    return [L.phase3_draw("floors.tsv", wildcards.dataset, s) for s in SEEDS]

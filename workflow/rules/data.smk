@@ -103,3 +103,58 @@ rule score_pwm_oracle:
         runtime=30,
     script:
         "../scripts/score_pwm_oracle.py"
+
+
+# data_seeds: true: seed <seed>'s own draw of every data set under
+# results/data/<dataset>/draw<seed>/, the data set's seed replaced by the derived
+# data seed (get_draw_spec). Synthetic sets are re-planted and re-split; fasta
+# sets keep their sequences and re-draw the split (a split column is kept).
+
+
+use rule plant_motifs as plant_motifs_draw with:
+    output:
+        fasta=L.data_draw("sequences.fa"),
+        labels=L.data_draw("labels.tsv"),
+        sites=L.data_draw("sites.bed"),
+        motifs=L.data_draw("motifs.tsv"),
+    log:
+        L.log("plant_motifs_draw", L.draw_key()),
+    params:
+        spec=get_draw_spec,
+
+
+use rule import_fasta as import_fasta_draw with:
+    output:
+        fasta=L.data_draw("sequences.fa"),
+        labels=L.data_draw("labels.tsv"),
+        sites=L.data_draw("sites.bed"),
+        motifs=L.data_draw("motifs.tsv"),
+    log:
+        L.log("import_fasta_draw", L.draw_key()),
+    params:
+        spec=get_draw_spec,
+
+
+use rule encode_dataset as encode_dataset_draw with:
+    input:
+        code=script_code("encode_dataset"),
+        fasta=L.data_draw("sequences.fa"),
+        labels=L.data_draw("labels.tsv"),
+        sites=L.data_draw("sites.bed"),
+        motifs=L.data_draw("motifs.tsv"),
+    output:
+        encoded=L.data_draw("encoded.npz"),
+        summary=L.data_draw("summary.tsv"),
+    log:
+        L.log("encode_dataset_draw", L.draw_key()),
+
+
+use rule score_pwm_oracle as score_pwm_oracle_draw with:
+    input:
+        code=script_code("score_pwm_oracle"),
+        encoded=L.data_draw("encoded.npz"),
+        motifs=L.data_draw("motifs.tsv"),
+    output:
+        oracle=L.data_draw("pwm_oracle.tsv"),
+    log:
+        L.log("score_pwm_oracle_draw", L.draw_key()),

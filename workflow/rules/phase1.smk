@@ -5,7 +5,7 @@
 rule train_attention:
     input:
         code=script_code("train_attention"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
     output:
         model=L.phase1_model("model.pt"),
         hparams=L.phase1_model("hparams.json"),
@@ -35,7 +35,7 @@ rule train_attention:
 rule extract_attention:
     input:
         code=script_code("extract_attention"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
         model=L.phase1_model("model.pt"),
         hparams=L.phase1_model("hparams.json"),
     output:
@@ -59,7 +59,7 @@ rule extract_attention:
 rule evaluate_recovery:
     input:
         code=script_code("evaluate_recovery"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
         model=L.phase1_model("model.pt"),
         hparams=L.phase1_model("hparams.json"),
     output:
@@ -86,7 +86,7 @@ rule evaluate_recovery:
 rule profile_compute:
     input:
         code=script_code("profile_compute"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_first_encoded,
     output:
         compute=L.phase1_profile("compute.tsv"),
         flops=L.phase1_profile("flops.tsv"),
@@ -112,7 +112,7 @@ rule profile_compute:
 rule summarize_phase1:
     input:
         code=script_code("summarize_phase1"),
-        encoded=L.data("encoded.npz"),
+        encoded=seed_files("encoded.npz"),
         metrics=phase1_models("test_metrics.tsv"),
         hparams=phase1_models("hparams.json"),
         recovery=phase1_models("recovery.tsv"),
@@ -120,7 +120,7 @@ rule summarize_phase1:
         compute=phase1_profiles("compute.tsv"),
         truth=get_reference_truth,
         truths=get_reference_truths,
-        oracle=L.data("pwm_oracle.tsv"),
+        oracle=seed_files("pwm_oracle.tsv"),
     output:
         criteria=report(
             L.phase1_summary("criteria.tsv"),

@@ -10,7 +10,7 @@ rule train_sparse:
     input:
         unpack(get_teacher),
         code=script_code("train_sparse"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
     output:
         model=L.phase2_model("model.pt"),
         hparams=L.phase2_model("hparams.json"),
@@ -39,7 +39,7 @@ rule evaluate_sparse:
     input:
         unpack(get_teacher_evidence),
         code=script_code("evaluate_sparse"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
         model=L.phase2_model("model.pt"),
         hparams=L.phase2_model("hparams.json"),
     output:
@@ -65,7 +65,7 @@ rule evaluate_sparse:
 rule profile_sparse:
     input:
         code=script_code("profile_sparse"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_first_encoded,
     output:
         compute=L.phase2_profile("compute.tsv"),
         flops=L.phase2_profile("flops.tsv"),
@@ -126,7 +126,7 @@ rule benchmark_scaling:
 rule measure_receptive_fields:
     input:
         code=script_code("measure_receptive_fields"),
-        encoded=L.data("encoded.npz"),
+        encoded=seed_files("encoded.npz"),
         predictions=phase2_models("predictions.npz"),
         hparams=phase2_models("hparams.json"),
     output:

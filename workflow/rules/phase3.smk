@@ -5,7 +5,7 @@
 rule train_pipeline:
     input:
         code=script_code("train_pipeline"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
     output:
         model=L.phase3_model("model.pt"),
         hparams=L.phase3_model("hparams.json"),
@@ -54,11 +54,21 @@ rule fit_floors:
         "../scripts/fit_floors.py"
 
 
+use rule fit_floors as fit_floors_draw with:
+    input:
+        code=script_code("fit_floors"),
+        encoded=L.data_draw("encoded.npz"),
+    output:
+        floors=L.phase3_draw("floors.tsv"),
+    log:
+        L.log("fit_floors_draw", L.draw_key()),
+
+
 rule compare_models:
     input:
         code=script_code("compare_models"),
-        encoded=L.data("encoded.npz"),
-        floors=L.phase3_dataset("floors.tsv"),
+        encoded=seed_files("encoded.npz"),
+        floors=get_floors,
         attention_metrics=reference_models("test_metrics.tsv"),
         attention_truth=reference_models("ground_truth.npz"),
         pipeline_metrics=phase3_models("test_metrics.tsv", "joint_pipeline"),
@@ -171,7 +181,7 @@ rule interpret_model:
     input:
         unpack(get_interpreted_model),
         code=script_code("interpret_model"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
     output:
         table=L.interpretation("interpretation.tsv"),
         scores=L.interpretation("attributions.npz"),
@@ -221,7 +231,7 @@ rule summarize_interpretability:
 rule extract_pipeline:
     input:
         code=script_code("extract_pipeline"),
-        encoded=L.data("encoded.npz"),
+        encoded=get_encoded,
         model=L.phase3_model("model.pt", model="joint_pipeline"),
         hparams=L.phase3_model("hparams.json", model="joint_pipeline"),
     output:

@@ -14,6 +14,7 @@ The tree::
 
     results/
       data/<dataset>/                          sequences, labels, sites, encoded.npz, oracle
+      data/<dataset>/draw<seed>/               the same, seed <seed>'s own draw (data_seeds: true)
       phase1/<dataset>/<model>/seed<seed>/     one attention model
       phase1/<dataset>/<model>/                its compute profile (no seed)
       phase1/<dataset>/summary/
@@ -23,6 +24,7 @@ The tree::
       phase2/scaling/                          long-sequence benchmark (no data set)
       phase3/<dataset>/<model>/seed<seed>/     joint pipeline or CNN
       phase3/<dataset>/floors.tsv
+      phase3/<dataset>/draw<seed>/floors.tsv   the floors of seed <seed>'s draw (data_seeds: true)
       phase3/<dataset>/comparison/
       phase3/<dataset>/interpretation/<model>/seed<seed>/
       phase3/verdicts.tsv, phase3/tests_adjusted.tsv
@@ -85,6 +87,11 @@ def curve_seed_key(dataset="{dataset}", size="{size}", seed="{seed}") -> str:
     return f"{curve_key(dataset, size)}/seed{seed}"
 
 
+def draw_key(dataset="{dataset}", seed="{seed}") -> str:
+    """``<dataset>/draw<seed>``: model seed ``seed``'s own draw of a data set (``data_seeds``)."""
+    return f"{dataset}/draw{seed}"
+
+
 def log(rule: str, key: str) -> str:
     """``results/logs/<rule>/<key>.log``."""
     return f"{RESULTS}/logs/{rule}/{key}.log"
@@ -101,6 +108,11 @@ def benchmark(rule: str, key: str) -> str:
 def data(file: str = "", dataset="{dataset}") -> str:
     """``results/data/<dataset>/<file>``."""
     return _join(RESULTS, "data", dataset, file)
+
+
+def data_draw(file: str = "", dataset="{dataset}", seed="{seed}") -> str:
+    """``results/data/<dataset>/draw<seed>/<file>``: seed ``seed``'s own draw (``data_seeds: true``)."""
+    return _join(RESULTS, "data", draw_key(dataset, seed), file)
 
 
 # ---- Phase 1
@@ -155,6 +167,11 @@ def phase3_model(file: str = "", dataset="{dataset}", model="{model}", seed="{se
 def phase3_dataset(file: str = "", dataset="{dataset}") -> str:
     """``results/phase3/<dataset>/<file>`` (the floors)."""
     return _join(RESULTS, "phase3", dataset, file)
+
+
+def phase3_draw(file: str = "", dataset="{dataset}", seed="{seed}") -> str:
+    """``results/phase3/<dataset>/draw<seed>/<file>`` (the floors of seed ``seed``'s draw, ``data_seeds``)."""
+    return _join(RESULTS, "phase3", draw_key(dataset, seed), file)
 
 
 def comparison(file: str = "", dataset="{dataset}") -> str:

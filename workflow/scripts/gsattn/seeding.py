@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 
 
@@ -30,3 +31,27 @@ def seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.random.default_generator.manual_seed(int(seed))
         yield
+
+
+def data_seed(dataset_seed: int, model_seed: int) -> int:
+    """The seed of model seed ``model_seed``'s own draw of a data set (``data_seeds: true``).
+
+    ``numpy.random.SeedSequence([dataset_seed, model_seed]).generate_state(1)[0]``:
+    a 32-bit integer, deterministic, different for every ``(dataset_seed,
+    model_seed)`` pair in practice, and unrelated to either seed used alone
+    (``SeedSequence`` hashes its entropy), so draw ``s`` does not share a stream
+    with the model seeded with ``s`` nor with the data set's own draw.
+
+    Parameters
+    ----------
+    dataset_seed : int
+        The data set's ``seed`` in the config.
+    model_seed : int
+        One of the config's ``seeds``.
+
+    Returns
+    -------
+    int
+        The derived seed, in ``[0, 2**32)``.
+    """
+    return int(np.random.SeedSequence([int(dataset_seed), int(model_seed)]).generate_state(1)[0])

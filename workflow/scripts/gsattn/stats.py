@@ -270,6 +270,48 @@ def _check_seed_columns(y: np.ndarray, score_a: np.ndarray, score_b: np.ndarray)
     return y, score_a, score_b
 
 
+def _seed_list(name: str, values, n_seeds: int | None = None) -> list[np.ndarray]:
+    """``values`` as a list of ``S`` non-empty 1-D arrays: a list as given, a 2-D array by column."""
+    if isinstance(values, np.ndarray) and values.ndim == 2:
+        values = [values[:, c] for c in range(values.shape[1])]
+    columns = [np.asarray(v) for v in values]
+    if not columns or any(c.ndim != 1 or c.size == 0 for c in columns):
+        raise ValueError(f"{name}: one non-empty 1-D array per seed expected")
+    if n_seeds is not None and len(columns) != n_seeds:
+        raise ValueError(f"{name}: {len(columns)} seeds, expected {n_seeds}")
+    return columns
+
+
+def per_seed_labels(y) -> bool:
+    """Whether ``y`` gives each seed its own test labels (``(N, S)`` or a list), not one ``(N,)`` set."""
+    return isinstance(y, list | tuple) or np.asarray(y).ndim == 2
+
+
+def _shared_or_per_seed(y, scores: Sequence) -> tuple[np.ndarray | list[np.ndarray], list]:
+    """Labels and score sets in the form the resampling uses.
+
+    ``y`` ``(N,)``: one shared test set, returned as it is (scores ``(N, S)``).
+    ``y`` ``(N, S)`` or a list of ``S`` arrays: each seed's own test set.
+    Labels identical in every seed (same length, same values) are taken as one
+    shared test set (the ``data_seeds: false`` case), so the result equals the
+    shared-label bootstrap exactly; otherwise a list of ``S`` label arrays and,
+    per model, a list of ``S`` score arrays of matching lengths is returned.
+    """
+    if not per_seed_labels(y):
+        return y, list(scores)
+    labels = _seed_list("y", y)
+    sets = [_seed_list("scores", score, len(labels)) for score in scores]
+    for score in sets:
+        for s, (yc, sc) in enumerate(zip(labels, score, strict=True)):
+            if yc.size != sc.size:
+                raise ValueError(f"seed column {s}: {yc.size} labels but {sc.size} scores")
+            if not np.all(np.isfinite(sc.astype(np.float64))):
+                raise ValueError(f"seed column {s}: scores must be finite")
+    if all(c.shape == labels[0].shape and np.array_equal(c, labels[0]) for c in labels):
+        return labels[0], [np.stack(score, axis=1) for score in sets]
+    return labels, sets
+
+
 ColumnMetric = Callable[[np.ndarray], np.ndarray]
 
 
@@ -330,18 +372,31 @@ def _column_metric(y: np.ndarray, scores: np.ndarray, metric: Metric) -> ColumnM
 
 
 def _seed_sequence_resamples(
-    y: np.ndarray, scores: Sequence[np.ndarray], metric: Metric, n_boot: int, rng: np.random.Generator
+    y: np.ndarray | list[np.ndarray],
+    scores: Sequence,
+    metric: Metric,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> list[np.ndarray]:
-    """Seed-averaged ``metric`` of each ``(N, S)`` score matrix over two-level resamples.
+    """Seed-averaged ``metric`` of each model's scores over two-level resamples.
 
-    Each resample draws ``S`` seed columns with replacement, then ``N`` test
-    sequences with replacement, shared by every matrix (paired models).
+    Shared test set (``y`` ``(N,)``, each score an ``(N, S)`` matrix): each
+    resample draws ``S`` seed columns with replacement, then ``N`` test
+    sequences with replacement, shared by every drawn seed and every matrix
+    (paired models). Per-seed test sets (``y`` a list of ``S`` arrays ``(N_s,)``,
+    each score a list of ``S`` arrays): each resample draws ``S`` seed columns
+    with replacement, then, for every drawn column ``s``, ``N_s`` sequences
+    with replacement from seed ``s``'s own test set (shared by the models,
+    which are paired within a seed; independent between drawn columns, whose
+    test sets are independent draws).
 
     Returns
     -------
     list of numpy.ndarray
-        One ``(n_boot,)`` array per matrix of ``scores``.
+        One ``(n_boot,)`` array per model of ``scores``.
     """
+    if isinstance(y, list):
+        return _own_test_set_resamples(y, scores, metric, n_boot, rng)
     n, n_seeds = scores[0].shape
     columns_metric = [_column_metric(y, score, metric) for score in scores]
     boots = [np.full(n_boot, np.nan) for _ in scores]
@@ -350,6 +405,29 @@ def _seed_sequence_resamples(
         counts = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
         for boot, column_metric in zip(boots, columns_metric, strict=True):
             boot[b] = np.mean(column_metric(counts)[columns])
+    return boots
+
+
+def _own_test_set_resamples(
+    y: list[np.ndarray], scores: Sequence[list[np.ndarray]], metric: Metric, n_boot: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """:func:`_seed_sequence_resamples` with each seed's own test set (``y[s]`` ``(N_s,)``)."""
+    n_seeds = len(y)
+    metrics = [
+        [_column_metric(y[s], score[s][:, None].astype(np.float64), metric) for s in range(n_seeds)]
+        for score in scores
+    ]
+    boots = [np.full(n_boot, np.nan) for _ in scores]
+    for b in range(n_boot):
+        columns = rng.integers(0, n_seeds, size=n_seeds)
+        values = np.zeros((len(scores), n_seeds))
+        for j, s in enumerate(columns):
+            n = y[s].size
+            counts = np.bincount(rng.integers(0, n, size=n), minlength=n).astype(np.float64)
+            for m, model in enumerate(metrics):
+                values[m, j] = model[s](counts)[0]
+        for m, boot in enumerate(boots):
+            boot[b] = np.mean(values[m])
     return boots
 
 
@@ -378,11 +456,16 @@ def two_level_bootstrap(
 
     Parameters
     ----------
-    y : numpy.ndarray
-        ``(N,)`` labels of the shared test set.
-    score_a, score_b : numpy.ndarray
+    y : numpy.ndarray or list of numpy.ndarray
+        ``(N,)`` labels of the shared test set; or, where every seed has its
+        own draw of the data (``data_seeds``), ``(N, S)`` or a list of ``S``
+        arrays ``(N_s,)``: seed ``s``'s own test labels. Per-seed sequences are
+        then resampled within each seed's own test set (identical labels in
+        every seed are taken as one shared set: the shared-label result).
+    score_a, score_b : numpy.ndarray or list of numpy.ndarray
         ``(N, S)`` scores (e.g. logits) of models A (reference) and B, column
-        ``s`` from seed ``s``.
+        ``s`` from seed ``s``; with per-seed labels also a list of ``S``
+        arrays ``(N_s,)``.
     metric : callable
         ``metric(y, score) -> float`` on one column, e.g.
         :func:`accuracy_from_logits` or :func:`auroc`; NaN where undefined.
@@ -401,6 +484,9 @@ def two_level_bootstrap(
         ``n_seeds``. Resamples with a non-finite metric are skipped and
         counted in ``n_skipped``.
     """
+    y, (score_a, score_b) = _shared_or_per_seed(y, (score_a, score_b))
+    if isinstance(y, list):
+        return _two_level_own_test_sets(y, score_a, score_b, metric, n_boot, seed, level)
     y, score_a, score_b = _check_seed_columns(y, score_a, score_b)
     if not callable(metric):
         raise ValueError("metric must be callable: metric(y, score) -> float")
@@ -412,6 +498,30 @@ def two_level_bootstrap(
     metric_b = float(np.mean([metric(y, score_b[:, c]) for c in range(n_seeds)]))
     boot_a, boot_b = _seed_sequence_resamples(y, (score_a, score_b), metric, int(n_boot), rng)
     sizes = {"n": int(n), "n_seeds": int(n_seeds)}
+    return _bootstrap_summary(metric_a, metric_b, boot_a, boot_b, level, sizes, "two-level bootstrap")
+
+
+def _two_level_own_test_sets(
+    y: list[np.ndarray],
+    score_a: list[np.ndarray],
+    score_b: list[np.ndarray],
+    metric: Metric,
+    n_boot: int,
+    seed: int | np.random.Generator,
+    level: float,
+) -> dict:
+    """:func:`two_level_bootstrap` where seed ``s`` has its own test set ``y[s]`` (``data_seeds``).
+
+    ``n`` is the mean test-set size over seeds.
+    """
+    if not callable(metric):
+        raise ValueError("metric must be callable: metric(y, score) -> float")
+    _check_resampling(n_boot, level)
+    rng = np.random.default_rng(seed)
+    metric_a = float(np.mean([metric(yc, sc) for yc, sc in zip(y, score_a, strict=True)]))
+    metric_b = float(np.mean([metric(yc, sc) for yc, sc in zip(y, score_b, strict=True)]))
+    boot_a, boot_b = _seed_sequence_resamples(y, (score_a, score_b), metric, int(n_boot), rng)
+    sizes = {"n": int(round(np.mean([c.size for c in y]))), "n_seeds": len(y)}
     return _bootstrap_summary(metric_a, metric_b, boot_a, boot_b, level, sizes, "two-level bootstrap")
 
 
@@ -472,10 +582,12 @@ def seed_sequence_bootstrap(
 
     Parameters
     ----------
-    y : numpy.ndarray
-        ``(N,)`` labels of the shared test set.
-    scores : numpy.ndarray
-        ``(N, S)`` scores (e.g. logits), column ``s`` from seed ``s``.
+    y : numpy.ndarray or list of numpy.ndarray
+        ``(N,)`` labels of the shared test set, or per-seed labels (``(N, S)``
+        or a list of ``S`` arrays ``(N_s,)``) as :func:`two_level_bootstrap`.
+    scores : numpy.ndarray or list of numpy.ndarray
+        ``(N, S)`` scores (e.g. logits), column ``s`` from seed ``s``; with
+        per-seed labels also a list of ``S`` arrays ``(N_s,)``.
     metric : callable
         ``metric(y, score) -> float`` on one column.
     n_boot, seed, level
@@ -487,11 +599,16 @@ def seed_sequence_bootstrap(
         ``mean`` (mean over seeds on the full test set), ``ci_low``, ``ci_high``,
         ``level``, ``n``, ``n_seeds``, ``n_boot``, ``n_skipped``.
     """
-    y, scores, _ = _check_seed_columns(y, scores, scores)
+    y, (scores,) = _shared_or_per_seed(y, (scores,))
     _check_resampling(n_boot, level)
     rng = np.random.default_rng(seed)
-    n, n_seeds = scores.shape
-    mean = float(np.mean([metric(y, scores[:, c]) for c in range(n_seeds)]))
+    if isinstance(y, list):
+        n, n_seeds = int(round(np.mean([c.size for c in y]))), len(y)
+        mean = float(np.mean([metric(yc, sc) for yc, sc in zip(y, scores, strict=True)]))
+    else:
+        y, scores, _ = _check_seed_columns(y, scores, scores)
+        n, n_seeds = scores.shape
+        mean = float(np.mean([metric(y, scores[:, c]) for c in range(n_seeds)]))
     (boot,) = _seed_sequence_resamples(y, (scores,), metric, int(n_boot), rng)
     low, high = _percentile_ci(boot, level)
     return {
