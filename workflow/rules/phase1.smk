@@ -172,5 +172,6 @@ rule summarize_phase1:
         reference=REFERENCE,
         criteria=PHASE1["criteria"],
         models=phase1_keys,
+        data_seeds=DATA_SEEDS,
     script:
         "../scripts/summarize_phase1.py"

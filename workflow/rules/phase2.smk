@@ -171,6 +171,8 @@ rule measure_receptive_fields:
     params:
         n_boot=PHASE2["n_bootstrap"],
         students=phase2_keys,
+        seeds=SEEDS,
+        data_seeds=DATA_SEEDS,
     script:
         "../scripts/measure_receptive_fields.py"
 
@@ -227,5 +229,6 @@ rule summarize_phase2:
         criteria=PHASE2["criteria"],
         n_boot=PHASE2["n_bootstrap"],
         students=phase2_keys,
+        data_seeds=DATA_SEEDS,
     script:
         "../scripts/summarize_phase2.py"

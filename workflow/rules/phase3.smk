@@ -136,6 +136,7 @@ rule compare_models:
         n_datasets=len(DATASETS),
         dataset=get_dataset,
         seeds=SEEDS,
+        data_seeds=DATA_SEEDS,
     script:
         "../scripts/compare_models.py"
 

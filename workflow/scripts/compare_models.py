@@ -2,7 +2,10 @@
 
 Attention is Phase 1's reference model, the joint pipeline Phase 3's; both
 were trained on the same data, splits and seeds (a seed varies initialisation
-and batch order; the data and split are fixed by the data set's seed). Paired
+and batch order; the data and split are fixed by the data set's seed, unless
+``data_seeds`` gives every seed its own draw: the encoded files and floors then
+come one per seed, and seed ``s`` of both models is compared on its own test
+set). Paired
 tests across seeds (t, the primary test by default; Wilcoxon as a robustness
 column), TOST equivalence within the configured margin, a two-level bootstrap
 (seeds, then test sequences) of the differences and McNemar's test per seed
@@ -48,34 +51,51 @@ def test_rows(model: str, metrics: list[str]) -> list[dict]:
     ]
 
 
+def _seed_test(test: np.ndarray | dict, seed: int) -> np.ndarray:
+    """The test rows of ``seed``: shared, or (``data_seeds``) ``test[seed]``, its own draw's."""
+    return test[seed] if isinstance(test, dict) else test
+
+
 def attention_inputs(
-    metrics: list[str], truths: list[str], seeds: list[int], test: np.ndarray
+    metrics: list[str], truths: list[str], seeds: list[int], test: np.ndarray | dict
 ) -> tuple[list[dict], dict]:
     """Per-seed test metrics and test logits of the attention models (``seeds[i]``: the
-    seed of ``truths[i]``)."""
+    seed of ``truths[i]``; ``test``: the shared test rows, or seed → its own)."""
     logits = {}
     for seed, path in zip(seeds, truths, strict=True):
         with np.load(path, allow_pickle=False) as gt:
-            logits[seed] = gt["logits"][test]
+            logits[seed] = gt["logits"][_seed_test(test, seed)]
     return test_rows("attention", metrics), logits
 
 
 def pipeline_inputs(
-    model: str, metrics: list[str], predictions: list[str], seeds: list[int], test: np.ndarray
+    model: str, metrics: list[str], predictions: list[str], seeds: list[int], test: np.ndarray | dict
 ) -> tuple[list[dict], dict]:
     """Per-seed test metrics and test logits of a Phase 3 model (``seeds[i]``: the seed of
-    ``predictions[i]``)."""
+    ``predictions[i]``; ``test``: the shared test rows, or seed → its own)."""
     logits = {}
     for seed, path in zip(seeds, predictions, strict=True):
         with np.load(path, allow_pickle=False) as pred:
-            if pred["rows"].tolist() != test.tolist():
+            if pred["rows"].tolist() != _seed_test(test, seed).tolist():
                 raise ValueError(f"{path}: test rows differ from the encoded data")
             logits[seed] = pred["logits"]
     return test_rows(model, metrics), logits
 
 
-def evidence_rows(per_seed: list[dict], floors: str) -> list[dict]:
-    """Mean and SD over seeds of every model's test metrics, then the floors."""
+def floor_rows(floors: str | list[str]) -> list[dict]:
+    """The floors table; with ``data_seeds`` (one table per seed's draw) the mean over the draws."""
+    if isinstance(floors, str):
+        return read_table(floors)
+    groups = defaultdict(list)
+    for path in floors:
+        for r in read_table(path):
+            groups[(r["model"], r["metric"])].append(float(r["value"]))
+    return [{"model": m, "metric": k, "value": float(np.mean(v))} for (m, k), v in groups.items()]
+
+
+def evidence_rows(per_seed: list[dict], floors: str | list[str]) -> list[dict]:
+    """Mean and SD over seeds of every model's test metrics, then the floors (with
+    ``data_seeds``: their mean over the seeds' draws)."""
     groups = defaultdict(list)
     for r in per_seed:
         groups[(r["model"], r["metric"])].append(float(r["value"]))
@@ -91,7 +111,7 @@ def evidence_rows(per_seed: list[dict], floors: str) -> list[dict]:
     ]
     rows += [
         {"model": r["model"], "metric": r["metric"], "n_seeds": 0, "mean": r["value"], "sd": float("nan")}
-        for r in read_table(floors)
+        for r in floor_rows(floors)
     ]
     return rows
 
@@ -180,8 +200,15 @@ def run(
     declared across) are checked first: the primary test must be able to
     reach ``alpha`` (:func:`gsattn.verdicts.check_primary_reachable`).
     """
-    data = load_encoded(inputs["encoded"])
-    test = np.flatnonzero(data["split"] == "test")
+    if isinstance(inputs["encoded"], str):
+        data = load_encoded(inputs["encoded"])
+        test = np.flatnonzero(data["split"] == "test")
+        y = data["labels"][test].astype(int)
+    else:  # data_seeds: every seed on its own draw, in the order of seeds
+        draws = {s: load_encoded(path) for s, path in zip(seeds, inputs["encoded"], strict=True)}
+        test = {s: np.flatnonzero(d["split"] == "test") for s, d in draws.items()}
+        y = {s: draws[s]["labels"][test[s]].astype(int) for s in seeds}
+        data = draws[seeds[0]]
     att_rows, att_logits = attention_inputs(
         inputs["attention_metrics"], inputs["attention_truth"], seeds, test
     )
@@ -190,7 +217,7 @@ def run(
     )
     cnn_rows, _ = pipeline_inputs("cnn", inputs["cnn_metrics"], inputs["cnn_predictions"], seeds, test)
     predictions = {
-        "y": data["labels"][test].astype(int),
+        "y": y,
         "attention": att_logits,
         "joint_pipeline": jp_logits,
     }
@@ -229,8 +256,8 @@ def main(smk) -> None:
         "cnn_hparams",
     )
     inputs = {k: list(smk.input[k]) for k in keys} | {
-        "encoded": smk.input.encoded,
-        "floors": smk.input.floors,
+        "encoded": list(smk.input.encoded) if smk.params.data_seeds else smk.input.encoded,
+        "floors": list(smk.input.floors) if smk.params.data_seeds else smk.input.floors,
         "attention_compute": smk.input.attention_compute,
     }
     p = smk.params

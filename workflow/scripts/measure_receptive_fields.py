@@ -12,7 +12,9 @@ means over sequences per seed and over seeds per rho, with a two-level
 bootstrap CI (seeds, then sequences; :func:`gsattn.stats.seed_sequence_bootstrap`)
 of the share of the sequence seen. Seeds vary the students' (and their
 teachers') initialisation and batch order; the data and split are fixed by the
-data set's seed.
+data set's seed, unless ``data_seeds`` gives every seed its own draw (the
+encoded files then come one per seed, and each seed's students are measured
+on its own test set).
 
 Also the distance of each selected position to the nearest site base
 (:func:`gsattn.receptive.distance_to_sites`), counted in bins
@@ -64,22 +66,37 @@ def load_selection(path: str, test: np.ndarray, length: int) -> np.ndarray:
         return selection_mask(p["index"].astype(np.int64), p["valid"].astype(bool), length)
 
 
-def collect(data: dict, predictions: list[str], hparams: list[str], students: list[dict]) -> dict:
+def test_view(data: dict) -> dict:
+    """Test rows, their lengths and site masks and the padded length of one encoded data set."""
+    test = np.flatnonzero(data["split"] == "test")
+    lengths = data["lengths"][test].astype(np.int64)
+    sites = site_masks(data["motif_index"][test], lengths, data["motif_roles"]) if data["has_sites"] else {}
+    return {"test": test, "lengths": lengths, "sites": sites, "length": data["tokens"].shape[1]}
+
+
+def collect(
+    data: dict, predictions: list[str], hparams: list[str], students: list[dict], draws: dict | None = None
+) -> dict:
     """Per (rho, seed): the per-sequence :func:`~gsattn.receptive.coverage` shares and the
     selected positions' distances to the sites; plus the offsets and site masks.
 
-    ``students[i]`` holds the ``rho`` and ``seed`` of ``predictions[i]`` and ``hparams[i]``."""
-    test = np.flatnonzero(data["split"] == "test")
-    length = data["tokens"].shape[1]
-    lengths = data["lengths"][test].astype(np.int64)
-    sites = site_masks(data["motif_index"][test], lengths, data["motif_roles"]) if data["has_sites"] else {}
+    ``students[i]`` holds the ``rho`` and ``seed`` of ``predictions[i]`` and ``hparams[i]``.
+    ``draws`` (``data_seeds``): seed → that seed's own encoded data, used in place of
+    ``data`` for its students; ``found["views"]`` then holds one test view per seed."""
+    views = {seed: test_view(d) for seed, d in draws.items()} if draws else {None: test_view(data)}
     keys = [(s["rho"], s["seed"]) for s in students]
     fields = {key: offsets_of(path) for key, path in zip(keys, hparams, strict=True)}
-    out = {"lengths": lengths, "sites": sites, "offsets": fields, "shares": {}, "distances": {}}
+    shared = views.get(None)
+    out = {"views": views, "offsets": fields, "shares": {}, "distances": {}}
+    if shared is not None:
+        out |= {"lengths": shared["lengths"], "sites": shared["sites"]}
+    else:
+        out["sites"] = next(iter(views.values()))["sites"]
     for key, path in sorted(zip(keys, predictions, strict=True), key=lambda kp: kp[0]):  # rho, seed
-        selected = load_selection(path, test, length)
-        out["shares"][key] = coverage(selected, lengths, fields[key], sites)
-        out["distances"][key] = {g: distance_to_sites(selected, m) for g, m in sites.items()}
+        view = shared if shared is not None else views[int(key[1])]
+        selected = load_selection(path, view["test"], view["length"])
+        out["shares"][key] = coverage(selected, view["lengths"], fields[key], view["sites"])
+        out["distances"][key] = {g: distance_to_sites(selected, m) for g, m in view["sites"].items()}
     return out
 
 
@@ -107,17 +124,42 @@ def coverage_rows(found: dict, n_boot: int, seed: int = 0) -> list[dict]:
                 | {k: float(np.nanmean(v)) if np.isfinite(v).any() else np.nan for k, v in shares.items()}
                 | {"seen_ci_low": np.nan, "seen_ci_high": np.nan}
             )
-        seen = np.column_stack([shares["seen"] for shares in per_seed])  # (N, S)
-        boot = seed_sequence_bootstrap(
-            np.zeros(seen.shape[0]), seen, lambda _, s: float(np.mean(s)), n_boot, seed, LEVEL
-        )
+        if None in found.get("views", {None: None}):
+            seen = np.column_stack([shares["seen"] for shares in per_seed])  # (N, S)
+            boot = seed_sequence_bootstrap(
+                np.zeros(seen.shape[0]), seen, lambda _, s: float(np.mean(s)), n_boot, seed, LEVEL
+            )
+            n_sequences = seen.shape[0]
+        else:  # data_seeds: each seed's own test set (N_s,)
+            seen = [np.asarray(shares["seen"], dtype=float) for shares in per_seed]
+            boot = seed_sequence_bootstrap(
+                [np.zeros(v.size) for v in seen],
+                seen,
+                lambda _, s: float(np.mean(s)),
+                n_boot,
+                seed,
+                LEVEL,
+                own_test_sets=True,
+            )
+            n_sequences = boot["n"]
         means = {k: float(np.nanmean([r[k] for r in rows[-len(seeds) :]])) for k in per_seed[0]}
         rows.append(
-            {**base, "seed": "all", "n_sequences": seen.shape[0]}
+            {**base, "seed": "all", "n_sequences": n_sequences}
             | means
             | {"seen_ci_low": boot["ci_low"], "seen_ci_high": boot["ci_high"]}
         )
     return rows
+
+
+def _all_positions_histogram(found: dict, group: str, bins: list, length: int) -> np.ndarray:
+    """Distance counts of every valid test position to the sites of ``group``: of the
+    shared test set, or (``data_seeds``) summed over the seeds' own test sets."""
+    views = found.get("views") or {None: {"lengths": found["lengths"], "sites": found["sites"]}}
+    total = 0
+    for view in views.values():
+        valid = valid_positions(view["lengths"], length)
+        total = total + distance_histogram(distance_to_sites(valid, view["sites"][group]), bins)
+    return total
 
 
 def histogram_rows(found: dict) -> list[dict]:
@@ -128,10 +170,9 @@ def histogram_rows(found: dict) -> list[dict]:
     half = max(int(np.abs(o).max()) for o in found["offsets"].values())
     length = next(iter(found["sites"].values())).shape[1]
     bins = distance_bins(half, length - 1)
-    valid = valid_positions(found["lengths"], length)
     rows = []
-    for group, mask in found["sites"].items():
-        everything = distance_histogram(distance_to_sites(valid, mask), bins)
+    for group in found["sites"]:
+        everything = _all_positions_histogram(found, group, bins, length)
         for rho in sorted({rho for rho, _ in found["distances"]}, key=float):
             keys = [key for key in found["distances"] if key[0] == rho]
             counts = sum(distance_histogram(found["distances"][key][group], bins) for key in keys)
@@ -154,17 +195,24 @@ def histogram_rows(found: dict) -> list[dict]:
 
 
 def run(
-    encoded: str,
+    encoded: str | list[str],
     predictions: list[str],
     hparams: list[str],
     students: list[dict],
     n_boot: int,
     out: dict,
     title: str = "",
+    seeds: list[int] | None = None,
 ) -> None:
     """Write the coverage table, the distance histogram and its figure of one data set
-    (``students``: the ``rho`` and ``seed`` of each of ``predictions`` and ``hparams``)."""
-    found = collect(load_encoded(encoded), predictions, hparams, students)
+    (``students``: the ``rho`` and ``seed`` of each of ``predictions`` and ``hparams``).
+
+    ``encoded``: one file, or (``data_seeds``) one per seed of ``seeds``, in that order."""
+    if isinstance(encoded, str):
+        found = collect(load_encoded(encoded), predictions, hparams, students)
+    else:
+        draws = {int(s): load_encoded(path) for s, path in zip(seeds, encoded, strict=True)}
+        found = collect({}, predictions, hparams, students, draws)
     table, histogram = coverage_rows(found, n_boot), histogram_rows(found)
     with atomic_outputs(out["table"], out["distances"], out["figure"]) as (t_path, d_path, f_path):
         with open(t_path, "w") as handle:
@@ -181,13 +229,14 @@ def main(smk) -> None:
     out = {k: smk.output[k] for k in ("table", "distances", "figure")}
     with rule_logging(smk.log[0], "measure_receptive_fields"):
         run(
-            smk.input.encoded,
+            list(smk.input.encoded) if smk.params.data_seeds else smk.input.encoded,
             list(smk.input.predictions),
             list(smk.input.hparams),
             list(smk.params.students),
             smk.params.n_boot,
             out,
             f"{smk.wildcards.dataset}: selected positions vs the nearest site (summed over seeds)",
+            list(smk.params.seeds),
         )
 
 

@@ -179,13 +179,44 @@ def test_logits(truths: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return rows, np.stack(columns, axis=1)
 
 
-def accuracy_criteria(data: dict, truths: list[str], oracle: list[dict], criteria: dict) -> list[dict]:
-    """``accuracy`` and ``accuracy_fraction_of_oracle`` rows of the reference model."""
-    ids, logits = test_logits(truths)
+def _test_labels(data: dict, ids: np.ndarray) -> np.ndarray:
+    """Labels ``(N,)`` of the sequences ``ids`` of ``data``."""
     order = {str(i): j for j, i in enumerate(data["ids"])}
-    y = data["labels"][[order[str(i)] for i in ids]].astype(int)
-    r = seed_sequence_bootstrap(y, logits, accuracy_from_logits, n_boot=criteria["n_boot"], seed=0)
-    per_seed = [accuracy_from_logits(y, logits[:, c]) for c in range(logits.shape[1])]
+    return data["labels"][[order[str(i)] for i in ids]].astype(int)
+
+
+def own_test_logits(draws: list[dict], truths: list[str]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``data_seeds``: labels and logits ``(N_s,)`` of each seed on its own test set
+    (``draws[i]``: the encoded data of the seed of ``truths[i]``)."""
+    labels, logits = [], []
+    for data, path in zip(draws, truths, strict=True):
+        with np.load(path, allow_pickle=False) as truth:
+            test = truth["split"] == "test"
+            labels.append(_test_labels(data, truth["ids"][test]))
+            logits.append(truth["logits"][test].astype(np.float64))
+    return labels, logits
+
+
+def accuracy_criteria(
+    data: dict, truths: list[str], oracle: list[dict], criteria: dict, draws: list[dict] | None = None
+) -> list[dict]:
+    """``accuracy`` and ``accuracy_fraction_of_oracle`` rows of the reference model.
+
+    ``draws`` (``data_seeds``): each seed's own encoded data, in the order of
+    ``truths``; each seed is then scored on its own test set, and the oracle
+    ceiling is the mean of the seeds' own oracles (``oracle`` holds every draw's rows).
+    """
+    if draws is None:
+        ids, logits = test_logits(truths)
+        y = _test_labels(data, ids)
+        r = seed_sequence_bootstrap(y, logits, accuracy_from_logits, n_boot=criteria["n_boot"], seed=0)
+        per_seed = [accuracy_from_logits(y, logits[:, c]) for c in range(logits.shape[1])]
+    else:
+        y, columns = own_test_logits(draws, truths)
+        r = seed_sequence_bootstrap(
+            y, columns, accuracy_from_logits, n_boot=criteria["n_boot"], seed=0, own_test_sets=True
+        )
+        per_seed = [accuracy_from_logits(yc, sc) for yc, sc in zip(y, columns, strict=True)]
     threshold = criteria["accuracy"]
     above = sum(a > threshold for a in per_seed)
     sd = np.std(per_seed, ddof=1) if len(per_seed) > 1 else np.nan
@@ -204,7 +235,7 @@ def accuracy_criteria(data: dict, truths: list[str], oracle: list[dict], criteri
     ]
     ceiling = [o["value"] for o in oracle if o["classifier"] == "or_rule" and o["metric"] == "accuracy"]
     if ceiling:
-        c = float(ceiling[0])
+        c = float(ceiling[0]) if draws is None else float(np.mean([float(v) for v in ceiling]))
         rows.append(
             criterion(
                 "accuracy_fraction_of_oracle",
@@ -265,7 +296,11 @@ def compute_criterion(compute: list[dict], reference: str) -> dict:
 def criteria_rows(data, inputs, recovery, compute, reference, criteria, classification) -> list[dict]:
     """The design's Phase 1 criteria of one data set (see the module docstring)."""
     if classification:
-        rows = accuracy_criteria(data, inputs["truths"], read_table(inputs["oracle"]), criteria)
+        if inputs.get("draws"):
+            oracle = [row for path in inputs["oracle"] for row in read_table(path)]
+            rows = accuracy_criteria(data, inputs["truths"], oracle, criteria, inputs["draws"])
+        else:
+            rows = accuracy_criteria(data, inputs["truths"], read_table(inputs["oracle"]), criteria)
     else:
         rows = [
             criterion("accuracy", np.nan, np.nan, np.nan, criteria["accuracy"], "not tested", "regression")
@@ -281,7 +316,11 @@ def criteria_rows(data, inputs, recovery, compute, reference, criteria, classifi
 def run(inputs: dict, models: list[dict], reference: str, out: dict, criteria: dict) -> None:
     """Write the summary tables and figures of one data set's Phase 1 (``models``: the
     ``model`` and ``seed`` of each of ``inputs["hparams"]`` and ``inputs["attributions"]``)."""
-    data = load_encoded(inputs["encoded"])
+    if isinstance(inputs["encoded"], str):
+        data = load_encoded(inputs["encoded"])
+    else:  # data_seeds: one file per seed, in seed order; figures use the first seed's
+        inputs["draws"] = [load_encoded(path) for path in inputs["encoded"]]
+        data = inputs["draws"][0]
     per_seed, summary = metrics_tables(inputs["metrics"], inputs["hparams"], models)
     recovery = gather(inputs["recovery"])
     recovery_summary = across_seeds(recovery, ("model", *RECOVERY_KEYS), "mean")
@@ -337,8 +376,11 @@ def run(inputs: dict, models: list[dict], reference: str, out: dict, criteria: d
 
 def main(smk) -> None:
     inputs = {k: smk.input[k] for k in ("metrics", "hparams", "recovery", "attributions", "compute")}
-    inputs |= {"encoded": smk.input.encoded, "truth": smk.input.truth}
-    inputs |= {"truths": list(smk.input.truths), "oracle": smk.input.oracle}
+    if smk.params.data_seeds:
+        inputs |= {"encoded": list(smk.input.encoded), "oracle": list(smk.input.oracle)}
+    else:
+        inputs |= {"encoded": smk.input.encoded, "oracle": smk.input.oracle}
+    inputs |= {"truth": smk.input.truth, "truths": list(smk.input.truths)}
     names = ("metrics", "metrics_summary", "recovery", "recovery_summary", "compute", "maps", "profile")
     with rule_logging(smk.log[0], "summarize_phase1"):
         run(

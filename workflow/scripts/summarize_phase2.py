@@ -17,22 +17,35 @@ from gsattn.io import atomic_outputs, read_table, write_table
 from gsattn.logs import rule_logging
 
 
-def seed_logits(predictions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def seed_logits(predictions: list[str], own_draws: bool = False) -> tuple:
     """Labels ``(N,)`` and teacher / student logits ``(N, S)`` (one column per seed, in the
-    order given) of the seeds' shared test set; ``ValueError`` if the rows or labels differ."""
-    full, sparse = [], []
+    order given) of the seeds' shared test set; ``ValueError`` if the rows or labels differ.
+
+    ``own_draws`` (``data_seeds``): every seed has its own draw of the data, so the
+    test rows may differ; labels and logits are then lists of ``S`` arrays ``(N_s,)``.
+    """
+    full, sparse, own = [], [], []
     rows = labels = None
     for path in predictions:
         with np.load(path, allow_pickle=False) as p:
-            if rows is not None and (p["rows"].tolist() != rows or p["labels"].tolist() != labels):
+            if (
+                not own_draws
+                and rows is not None
+                and (p["rows"].tolist() != rows or p["labels"].tolist() != labels)
+            ):
                 raise ValueError(f"{path}: test rows differ between seeds")
             rows, labels = p["rows"].tolist(), p["labels"].tolist()
+            own.append(np.array(labels, dtype=int))
             full.append(p["full_logits"].astype(float))
             sparse.append(p["sparse_logits"].astype(float))
+    if own_draws:
+        return own, full, sparse
     return np.array(labels, dtype=int), np.column_stack(full), np.column_stack(sparse)
 
 
-def logits_by_rho(predictions: list[str], students: list[dict]) -> dict[float, tuple]:
+def logits_by_rho(
+    predictions: list[str], students: list[dict], own_draws: bool = False
+) -> dict[float, tuple]:
     """rho → :func:`seed_logits` of its seeds; ``students[i]`` holds the ``rho`` and
     ``seed`` of ``predictions[i]``. Seeds in numeric order (until the layout change the
     columns followed the text of the paths, ``10`` before ``2``: the same for seeds
@@ -40,15 +53,18 @@ def logits_by_rho(predictions: list[str], students: list[dict]) -> dict[float, t
     by_rho = defaultdict(list)
     for key, path in zip(students, predictions, strict=True):
         by_rho[key["rho"]].append((int(key["seed"]), path))
-    return {rho: seed_logits([p for _, p in sorted(found)]) for rho, found in by_rho.items()}
+    return {rho: seed_logits([p for _, p in sorted(found)], own_draws) for rho, found in by_rho.items()}
 
 
-def run(inputs: dict, students: list[dict], criteria: dict, n_boot: int, out: dict) -> None:
-    """Write the criteria table, metric summary and selection summary of one data set."""
+def run(
+    inputs: dict, students: list[dict], criteria: dict, n_boot: int, out: dict, own_draws: bool = False
+) -> None:
+    """Write the criteria table, metric summary and selection summary of one data set
+    (``own_draws``: ``data_seeds``, each seed's own test set)."""
     optional = {k: read_table(inputs[k]) for k in ("receptive_fields", "speedups", "scaling") if k in inputs}
     selection = adjusted_selection([read_table(p) for p in inputs["selection"]])
     table = criteria_table(
-        logits_by_rho(inputs["predictions"], students),
+        logits_by_rho(inputs["predictions"], students, own_draws),
         [read_table(p) for p in inputs["sparse_compute"]],
         read_table(inputs["teacher_compute"]),
         selection,
@@ -82,6 +98,7 @@ def main(smk) -> None:
             smk.params.criteria,
             smk.params.n_boot,
             {k: smk.output[k] for k in ("criteria", "metrics", "selection")},
+            smk.params.data_seeds,
         )
 
 

@@ -119,20 +119,23 @@ def _per_seed_table(per_seed: Sequence[Mapping]) -> tuple[list[int], dict[str, d
     return seeds, table
 
 
-def _logit_matrices(predictions: Mapping, seeds: list[int]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``y`` ``(N,)`` and ``{model: (N, S) logits}``, columns in the order of ``seeds``."""
+def _logit_matrices(predictions: Mapping, seeds: list[int]) -> tuple:
+    """``y`` ``(N,)`` and ``{model: (N, S) logits}``, columns in the order of ``seeds``.
+
+    With per-seed labels (``predictions["y"]`` a mapping seed → ``(N_s,)``,
+    ``data_seeds``): ``y`` a list of ``S`` label arrays and ``{model: list of S
+    (N_s,) logits}``, both in the order of ``seeds``.
+    """
     if "y" not in predictions:
         raise ValueError("predictions must hold 'y' (N,) test labels")
+    if isinstance(predictions["y"], Mapping):
+        return _own_test_sets(predictions, seeds)
     y = np.asarray(predictions["y"])
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"predictions['y'] must be 1-D and non-empty, got shape {y.shape}")
     matrices = {}
     for model in MODELS:
-        if not isinstance(predictions.get(model), Mapping):
-            raise ValueError(f"predictions[{model!r}] must map seed -> (N,) logits")
-        by_seed = {seed_key(s): v for s, v in predictions[model].items()}
-        if sorted(by_seed) != seeds:
-            raise ValueError(f"predictions[{model!r}] seeds {sorted(by_seed)} differ from per_seed {seeds}")
+        by_seed = _model_logits(predictions, model, seeds)
         columns = []
         for s in seeds:
             logits = np.asarray(by_seed[s], dtype=np.float64)
@@ -143,8 +146,47 @@ def _logit_matrices(predictions: Mapping, seeds: list[int]) -> tuple[np.ndarray,
     return y, matrices
 
 
+def _model_logits(predictions: Mapping, model: str, seeds: list[int]) -> dict:
+    if not isinstance(predictions.get(model), Mapping):
+        raise ValueError(f"predictions[{model!r}] must map seed -> (N,) logits")
+    by_seed = {seed_key(s): v for s, v in predictions[model].items()}
+    if sorted(by_seed) != seeds:
+        raise ValueError(f"predictions[{model!r}] seeds {sorted(by_seed)} differ from per_seed {seeds}")
+    return by_seed
+
+
+def _own_test_sets(predictions: Mapping, seeds: list[int]) -> tuple[list[np.ndarray], dict[str, list]]:
+    """:func:`_logit_matrices` where every seed has its own test set (``data_seeds``)."""
+    labels = {seed_key(s): np.asarray(v) for s, v in predictions["y"].items()}
+    if sorted(labels) != seeds:
+        raise ValueError(f"predictions['y'] seeds {sorted(labels)} differ from per_seed {seeds}")
+    y = [labels[s] for s in seeds]
+    for s, ys in zip(seeds, y, strict=True):
+        if ys.ndim != 1 or ys.size == 0:
+            raise ValueError(f"predictions['y'][{s}] must be 1-D and non-empty, got shape {ys.shape}")
+    columns = {}
+    for model in MODELS:
+        by_seed = _model_logits(predictions, model, seeds)
+        columns[model] = []
+        for s, ys in zip(seeds, y, strict=True):
+            logits = np.asarray(by_seed[s], dtype=np.float64)
+            if logits.shape != ys.shape:
+                raise ValueError(f"{model} seed {s} logits have shape {logits.shape}, expected {ys.shape}")
+            columns[model].append(logits)
+    return y, columns
+
+
+def _seed_column(y, logits: dict, model: str, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and logits of the ``j``-th seed of ``model`` (shared or own test set)."""
+    if isinstance(y, list):
+        return y[j], logits[model][j]
+    return y, logits[model][:, j]
+
+
 SEEDS_VARY = "seeds vary initialisation and batch order; data and split fixed by the data set's seed"
 """What the seeds replicate, as the bootstrap rows' notes say it."""
+SEEDS_DRAW = "each seed on its own draw of the data and split (data_seeds), sequences resampled within it"
+"""The same with ``data_seeds``."""
 
 
 def _row(metric: str, test: str, **values) -> dict:
@@ -224,6 +266,7 @@ def _bootstrap_rows(
             n_boot=n_boot,
             seed=seed,
             level=level,
+            own_test_sets=isinstance(y, list) or None,
         )
         low, high = result["difference_ci_low"], result["difference_ci_high"]
         purpose = (
@@ -243,7 +286,8 @@ def _bootstrap_rows(
                 note=(
                     f"two-level percentile bootstrap of B - A of the seed-averaged {metric}: each resample "
                     f"draws the {result['n_seeds']} seeds with replacement, then the {result['n']} test "
-                    f"sequences ({SEEDS_VARY}); {100 * level:g}% interval, {purpose}; "
+                    f"sequences ({SEEDS_DRAW if isinstance(y, list) else SEEDS_VARY}); "
+                    f"{100 * level:g}% interval, {purpose}; "
                     f"n_boot={result['n_boot']}, skipped={result['n_skipped']}"
                 ),
             )
@@ -255,7 +299,8 @@ def _mcnemar_rows(y: np.ndarray, logits: dict[str, np.ndarray], seeds: list[int]
     """One McNemar row per seed: each compares one training run of A with one of B."""
     rows = []
     for j, s in enumerate(seeds):
-        result = mcnemar_test(y, logits[MODEL_A][:, j], logits[MODEL_B][:, j])
+        y_j, a_j = _seed_column(y, logits, MODEL_A, j)
+        result = mcnemar_test(y_j, a_j, _seed_column(y, logits, MODEL_B, j)[1])
         rows.append(
             _row(
                 PRIMARY_METRIC,
@@ -278,7 +323,7 @@ def _mcnemar_rows(y: np.ndarray, logits: dict[str, np.ndarray], seeds: list[int]
 def _check_accuracy_consistency(seeds: list[int], y: np.ndarray, logits: dict, table: dict) -> None:
     for model in MODELS:
         for j, s in enumerate(seeds):
-            from_logits = accuracy_from_logits(y, logits[model][:, j])
+            from_logits = accuracy_from_logits(*_seed_column(y, logits, model, j))
             reported = table[PRIMARY_METRIC][model][j]
             if abs(from_logits - reported) > 1e-6:
                 log.warning(
@@ -325,6 +370,8 @@ def compare_dataset(
         ``{"y": (N,) labels, "attention": {seed: (N,) logits},
         "joint_pipeline": {seed: (N,) logits}}`` on the one shared test set,
         the same seeds as ``per_seed`` (keys may be ints or their strings).
+        With ``data_seeds`` ``"y"`` maps seed → ``(N_s,)`` labels of that
+        seed's own test set, and each seed's logits are on it.
     margin : float
         Equivalence margin in metric units for every metric (0.01 = one
         accuracy point).
@@ -363,5 +410,6 @@ def compare_dataset(
             rows += _mcnemar_rows(y, logits, seeds)
     adjust_families(rows)
     outcome = verdict(rows, alpha=alpha, primary_test=primary_test)
-    log.info("comparison over %d seeds and %d test sequences: %s", len(seeds), y.size, outcome)
+    n_test = sum(v.size for v in y) if isinstance(y, list) else y.size
+    log.info("comparison over %d seeds and %d test sequences: %s", len(seeds), n_test, outcome)
     return rows, outcome

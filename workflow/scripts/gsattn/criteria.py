@@ -56,10 +56,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from gsattn.stats import accuracy_from_logits, adjust_pvalues, two_level_bootstrap
+from gsattn.stats import accuracy_from_logits, adjust_pvalues, per_seed_labels, two_level_bootstrap
 
 LEVEL = 0.95
 SEEDS_NOTE = "seeds vary initialisation and batch order; data and split fixed by the data set's seed"
+DRAWS_NOTE = "each seed on its own draw of the data and split (data_seeds)"
 
 
 def verdict(point: float, low: float, threshold: float) -> str:
@@ -78,9 +79,11 @@ def pooled_accuracy_ratio(
     Parameters
     ----------
     y
-        ``(N,)`` test labels shared by the seeds.
+        ``(N,)`` test labels shared by the seeds, or (``data_seeds``) a list of
+        ``S`` arrays ``(N_s,)``: each seed's own test labels.
     full, sparse
-        ``(N, S)`` teacher and student logits, one column per seed.
+        ``(N, S)`` teacher and student logits, one column per seed (with
+        per-seed labels: lists of ``S`` arrays ``(N_s,)``).
     """
     boot = two_level_bootstrap(y, full, sparse, accuracy_from_logits, n_boot=n_boot, seed=seed, level=LEVEL)
     return {
@@ -205,7 +208,8 @@ def accuracy_rows(logits: dict[float, tuple], threshold: float, n_boot: int) -> 
         r = pooled_accuracy_ratio(y, full, sparse, n_boot)
         evidence = (
             f"test accuracy sparse {r['sparse']:.3f} vs full {r['full']:.3f}, {r['n_seeds']} seeds; "
-            f"{LEVEL:.0%} CI: two-level bootstrap, seeds then test sequences ({SEEDS_NOTE})"
+            f"{LEVEL:.0%} CI: two-level bootstrap, seeds then test sequences "
+            f"({DRAWS_NOTE if per_seed_labels(y) else SEEDS_NOTE})"
         )
         rows.append(
             criterion_row(

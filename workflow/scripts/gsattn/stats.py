@@ -287,15 +287,18 @@ def per_seed_labels(y) -> bool:
     return isinstance(y, list | tuple) or np.asarray(y).ndim == 2
 
 
-def _shared_or_per_seed(y, scores: Sequence) -> tuple[np.ndarray | list[np.ndarray], list]:
+def _shared_or_per_seed(
+    y, scores: Sequence, own_test_sets: bool | None = None
+) -> tuple[np.ndarray | list[np.ndarray], list]:
     """Labels and score sets in the form the resampling uses.
 
     ``y`` ``(N,)``: one shared test set, returned as it is (scores ``(N, S)``).
     ``y`` ``(N, S)`` or a list of ``S`` arrays: each seed's own test set.
     Labels identical in every seed (same length, same values) are taken as one
     shared test set (the ``data_seeds: false`` case), so the result equals the
-    shared-label bootstrap exactly; otherwise a list of ``S`` label arrays and,
-    per model, a list of ``S`` score arrays of matching lengths is returned.
+    shared-label bootstrap exactly, unless ``own_test_sets`` is true (the sets
+    are known to be different draws); otherwise a list of ``S`` label arrays
+    and, per model, a list of ``S`` score arrays of matching lengths is returned.
     """
     if not per_seed_labels(y):
         return y, list(scores)
@@ -307,7 +310,8 @@ def _shared_or_per_seed(y, scores: Sequence) -> tuple[np.ndarray | list[np.ndarr
                 raise ValueError(f"seed column {s}: {yc.size} labels but {sc.size} scores")
             if not np.all(np.isfinite(sc.astype(np.float64))):
                 raise ValueError(f"seed column {s}: scores must be finite")
-    if all(c.shape == labels[0].shape and np.array_equal(c, labels[0]) for c in labels):
+    same = all(c.shape == labels[0].shape and np.array_equal(c, labels[0]) for c in labels)
+    if same and not own_test_sets:
         return labels[0], [np.stack(score, axis=1) for score in sets]
     return labels, sets
 
@@ -409,7 +413,11 @@ def _seed_sequence_resamples(
 
 
 def _own_test_set_resamples(
-    y: list[np.ndarray], scores: Sequence[list[np.ndarray]], metric: Metric, n_boot: int, rng: np.random.Generator
+    y: list[np.ndarray],
+    scores: Sequence[list[np.ndarray]],
+    metric: Metric,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> list[np.ndarray]:
     """:func:`_seed_sequence_resamples` with each seed's own test set (``y[s]`` ``(N_s,)``)."""
     n_seeds = len(y)
@@ -439,6 +447,7 @@ def two_level_bootstrap(
     n_boot: int = 2000,
     seed: int | np.random.Generator = 0,
     level: float = 0.95,
+    own_test_sets: bool | None = None,
 ) -> dict:
     """Two-level (seeds, then sequences) bootstrap of a seed-averaged metric of two models.
 
@@ -475,6 +484,9 @@ def two_level_bootstrap(
         Source of the resampling indices.
     level : float
         Confidence level of the percentile intervals, in ``(0, 1)``.
+    own_test_sets : bool or None
+        With per-seed labels: true resamples each seed's own test set even
+        where the labels of every seed are identical (different draws).
 
     Returns
     -------
@@ -484,7 +496,7 @@ def two_level_bootstrap(
         ``n_seeds``. Resamples with a non-finite metric are skipped and
         counted in ``n_skipped``.
     """
-    y, (score_a, score_b) = _shared_or_per_seed(y, (score_a, score_b))
+    y, (score_a, score_b) = _shared_or_per_seed(y, (score_a, score_b), own_test_sets)
     if isinstance(y, list):
         return _two_level_own_test_sets(y, score_a, score_b, metric, n_boot, seed, level)
     y, score_a, score_b = _check_seed_columns(y, score_a, score_b)
@@ -574,6 +586,7 @@ def seed_sequence_bootstrap(
     n_boot: int = 2000,
     seed: int | np.random.Generator = 0,
     level: float = 0.95,
+    own_test_sets: bool | None = None,
 ) -> dict:
     """Two-level (seeds, then sequences) percentile bootstrap of one model's seed-averaged metric.
 
@@ -592,6 +605,8 @@ def seed_sequence_bootstrap(
         ``metric(y, score) -> float`` on one column.
     n_boot, seed, level
         Resamples, source of the indices, confidence level in ``(0, 1)``.
+    own_test_sets : bool or None
+        As :func:`two_level_bootstrap`.
 
     Returns
     -------
@@ -599,7 +614,7 @@ def seed_sequence_bootstrap(
         ``mean`` (mean over seeds on the full test set), ``ci_low``, ``ci_high``,
         ``level``, ``n``, ``n_seeds``, ``n_boot``, ``n_skipped``.
     """
-    y, (scores,) = _shared_or_per_seed(y, (scores,))
+    y, (scores,) = _shared_or_per_seed(y, (scores,), own_test_sets)
     _check_resampling(n_boot, level)
     rng = np.random.default_rng(seed)
     if isinstance(y, list):
