@@ -244,7 +244,8 @@ def accuracy_criteria(
                 r["ci_high"] / c,
                 np.nan,
                 "reported",
-                f"mean accuracy / PWM-scan OR-rule accuracy {c:.3f} on the same test split",
+                f"mean accuracy / PWM-scan OR-rule accuracy {c:.3f} on the same test split"
+                + ("" if draws is None else " (mean over the seeds' own draws)"),
             )
         )
     return rows
