@@ -74,12 +74,13 @@ def planned_jobs(stdout: str) -> list[dict]:
         if not head:
             continue
         inputs = re.search(r"^\s+input: (.*)$", block, re.M)
-        wildcards = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+        found = re.search(r"^\s+wildcards: (.*)$", block, re.M)
+        wildcards = dict(w.split("=", 1) for w in found.group(1).split(", ")) if found else {}
         jobs.append(
             {
                 "rule": head.group(1),
                 "input": inputs.group(1).split(", ") if inputs else [],
-                "wildcards": dict(w.split("=", 1) for w in wildcards.group(1).split(", ")) if wildcards else {},
+                "wildcards": wildcards,
             }
         )
     return jobs
@@ -180,9 +181,7 @@ def test_per_seed_labels_score_each_seed_on_its_own_test_set():
     own_a = np.mean([accuracy_from_logits(y[:, c], a[:, c]) for c in range(4)])
     own_b = np.mean([accuracy_from_logits(y[:, c], b[:, c]) for c in range(4)])
     assert r["metric_a"] == pytest.approx(own_a) and r["metric_b"] == pytest.approx(own_b)
-    assert r["metric_a"] != pytest.approx(
-        np.mean([accuracy_from_logits(y[:, 0], a[:, c]) for c in range(4)])
-    )
+    assert r["metric_a"] != pytest.approx(np.mean([accuracy_from_logits(y[:, 0], a[:, c]) for c in range(4)]))
     shared = two_level_bootstrap(y[:, 0], a, b, accuracy_from_logits, n_boot=300, seed=2)
     assert r["difference_ci"] != shared["difference_ci"]
     assert r["difference_ci_low"] <= r["difference"] <= r["difference_ci_high"]
