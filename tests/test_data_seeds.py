@@ -260,3 +260,34 @@ def test_a_tiny_run_with_data_seeds_gives_each_seed_its_own_data(tmp_path):
     assert not (work / L.data("encoded.npz", "tiny_any")).exists()
     assert (work / L.phase3_all("verdicts.tsv")).exists()
     assert (work / L.phase1_summary("criteria.tsv", "tiny_any")).exists()
+
+
+# ---- fasta draws
+
+
+def _byo_draw(labels, model_seed: int):
+    from gsattn.datasets import import_fasta_dataset
+
+    spec = TINY["datasets"]["tiny_byo"]
+    return import_fasta_dataset(
+        str(DATA / "byo" / "sequences.fa"),
+        str(labels),
+        None,
+        length=spec["length"],
+        crop=spec["crop"],
+        split_fractions=(0.5, 0.25, 0.25),
+        seed=data_seed(1, model_seed),
+        decoy_motifs=[],
+    )
+
+
+def test_fasta_draws_keep_the_sequences_and_redraw_the_split_unless_a_column_fixes_it(tmp_path):
+    first, second = (_byo_draw(DATA / "byo" / "labels.tsv", s) for s in (1, 2))
+    assert list(first.records) == list(second.records)
+    assert list(first.split) != list(second.split)
+    lines = (DATA / "byo" / "labels.tsv").read_text().splitlines()
+    fixed = tmp_path / "labels.tsv"
+    rows = [f"{line}\t{split}" for line, split in zip(lines[1:], first.split, strict=True)]
+    fixed.write_text("\n".join([lines[0] + "\tsplit", *rows]) + "\n")
+    kept = [_byo_draw(fixed, s) for s in (1, 2)]
+    assert list(kept[0].split) == list(kept[1].split) == list(first.split)
