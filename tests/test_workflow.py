@@ -49,10 +49,10 @@ def test_snakefmt_and_ruff_are_clean():
 
 
 @pytest.mark.parametrize(
-    ("configfile", "n_data", "n_seeds", "n_ablation_seeds"),
-    [("config/config.yaml", 1, 5, 3), ("config/paper.yaml", 2, 10, 10)],
+    ("configfile", "n_data", "n_seeds", "n_ablation_seeds", "draws"),
+    [("config/config.yaml", 1, 5, 3, False), ("config/paper.yaml", 2, 10, 10, True)],
 )
-def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_seeds, tmp_path):
+def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_seeds, draws, tmp_path):
     result = snakemake("-n", "--configfile", str(REPO / configfile), "--directory", str(tmp_path))
     jobs = {
         parts[0]: int(parts[1])
@@ -60,15 +60,18 @@ def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_s
         if len(parts) == 2 and parts[1].isdigit()
     }
     n_models = n_data * (n_seeds + 2 * n_ablation_seeds)  # the reference with every seed, two ablations
-    assert jobs["plant_motifs"] == n_data and jobs["encode_dataset"] == n_data
-    assert jobs["score_pwm_oracle"] == n_data
+    # data_seeds (paper config): one draw of every data set per seed, floors per draw
+    data, n_draws = ("_draw", n_data * n_seeds) if draws else ("", n_data)
+    assert jobs[f"plant_motifs{data}"] == n_draws and jobs[f"encode_dataset{data}"] == n_draws
+    assert jobs[f"score_pwm_oracle{data}"] == n_draws and jobs[f"fit_floors{data}"] == n_draws
+    assert ("plant_motifs_draw" in jobs) == draws and ("plant_motifs" in jobs) != draws
     assert jobs["train_attention"] == n_models and jobs["evaluate_recovery"] == n_models
     assert jobs["extract_attention"] == n_data * n_seeds and jobs["profile_compute"] == n_data * 3
     assert jobs["summarize_phase1"] == n_data
     assert jobs["train_sparse"] == n_data * 3 * n_seeds and jobs["evaluate_sparse"] == n_data * 3 * n_seeds
     assert jobs["profile_sparse"] == n_data * 3 and jobs["summarize_phase2"] == n_data
     assert jobs["benchmark_scaling"] == 1
-    assert jobs["train_pipeline"] == n_data * 2 * n_seeds and jobs["fit_floors"] == n_data
+    assert jobs["train_pipeline"] == n_data * 2 * n_seeds
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
     assert jobs["interpret_model"] == n_data * 3 * n_seeds and jobs["summarize_interpretability"] == n_data
     # teacher: winner waits for the declared verdicts: no joint-pipeline student planned yet
