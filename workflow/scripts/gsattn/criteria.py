@@ -145,9 +145,7 @@ def _reduction_row(name: str, rho: float, sparse: dict, teacher: dict, metric: s
     )
     length = int(sparse["length"])
     if metric not in teacher or metric not in sparse:
-        return criterion_row(
-            name, rho, np.nan, np.nan, np.nan, threshold, "not tested", f"the teacher has no {metric} count"
-        )
+        return not_tested_row(name, f"the teacher has no {metric} count", rho, threshold)
     reduction = 1.0 - sparse[metric] / teacher[metric]
     evidence = (
         f"{_DIAGNOSTIC if block else _JUDGED}; {what}; closed-form FLOPs/sequence at the trained "
@@ -198,6 +196,11 @@ def criterion_row(name, rho, measured, low, high, threshold, result, evidence) -
         "verdict": result,
         "evidence": evidence,
     }
+
+
+def not_tested_row(name: str, why: str, rho="all", threshold: float = np.nan) -> dict:
+    """A criterion that could not be judged here, and why (no value, no interval)."""
+    return criterion_row(name, rho, np.nan, np.nan, np.nan, threshold, "not tested", why)
 
 
 def accuracy_rows(logits: dict[float, tuple], threshold: float, n_boot: int) -> list[dict]:
@@ -405,15 +408,8 @@ def sequence_seen_rows(receptive_fields: list[dict] | None) -> list[dict]:
     (``None``: no receptive-field table for this teacher)."""
     if receptive_fields is None:
         return [
-            criterion_row(
-                "sequence_seen",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                np.nan,
-                "not tested",
-                "no receptive-field table for this teacher (rule measure_receptive_fields)",
+            not_tested_row(
+                "sequence_seen", "no receptive-field table for this teacher (rule measure_receptive_fields)"
             )
         ]
     rows = []
@@ -490,30 +486,16 @@ def criteria_table(
         table += selection_criteria(selection, criteria["alpha"])
     else:
         table.append(
-            criterion_row(
-                "selection_is_motifs",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                criteria["alpha"],
-                "not tested",
-                "no ground-truth sites in this data set",
+            not_tested_row(
+                "selection_is_motifs", "no ground-truth sites in this data set", threshold=criteria["alpha"]
             )
         )
     if speedups is not None:
         table += scaling_rows(speedups, scaling, criteria)
     else:
         table.append(
-            criterion_row(
-                "speedup_vs_sdpa",
-                "all",
-                np.nan,
-                np.nan,
-                np.nan,
-                np.nan,
-                "not tested",
-                "the long-sequence benchmark times the attention teacher's student only",
+            not_tested_row(
+                "speedup_vs_sdpa", "the long-sequence benchmark times the attention teacher's student only"
             )
         )
     return table
