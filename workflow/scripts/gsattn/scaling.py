@@ -48,6 +48,7 @@ the two compute reductions ``1 − sparse / Phase 1`` at every length.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import math
 from collections.abc import Iterable, Iterator, Sequence
@@ -213,32 +214,26 @@ def build_case(
     raise ValueError(f"unknown method {method!r}; expected one of {METHODS}")
 
 
-def case_description(
-    method: str,
-    length: int,
-    *,
-    rho: float | None = None,
-    d_model: int = 16,
-    n_heads: int = 4,
-    sparse_model: dict | None = None,
-    phase1_model: dict | None = None,
-    seed: int = 0,
-) -> dict:
+def case_description(method: str, length: int, **options) -> dict:
     """The JSON-serialisable :func:`build_case` keyword arguments of one case.
 
-    :func:`gsattn.measure.os_peak_bytes` passes them to its child process, which
-    calls ``build_case(**description)`` and so rebuilds the very same module and
-    inputs (same weights and random inputs from ``seed``).
+    ``options`` are :func:`build_case`'s keyword arguments (bound against its
+    signature, defaults filled in, so the two cannot drift apart).
+    :func:`gsattn.measure.os_peak_bytes` passes the result to its child process,
+    which calls ``build_case(**description)`` and so rebuilds the very same module
+    and inputs (same weights and random inputs from ``seed``).
     """
-    return {
-        "method": method,
-        "length": int(length),
-        "rho": None if rho is None else float(rho),
-        "d_model": int(d_model),
-        "n_heads": int(n_heads),
-        "sparse_model": dict(sparse_model or {}),
-        "phase1_model": dict(phase1_model or {}),
-        "seed": int(seed),
+    bound = inspect.signature(build_case).bind(method, length, **options)
+    bound.apply_defaults()
+    case = bound.arguments
+    return case | {
+        "length": int(case["length"]),
+        "rho": None if case["rho"] is None else float(case["rho"]),
+        "d_model": int(case["d_model"]),
+        "n_heads": int(case["n_heads"]),
+        "sparse_model": dict(case["sparse_model"] or {}),
+        "phase1_model": dict(case["phase1_model"] or {}),
+        "seed": int(case["seed"]),
     }
 
 
