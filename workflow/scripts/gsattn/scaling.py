@@ -597,8 +597,8 @@ def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
     """Log-log time and peak memory against ``L``, one colour per method (PNG).
 
     Left: median time. Right: peak memory, the OS figure (``peak_rss_bytes``, solid)
-    and the profiler's (``peak_bytes``, dashed) in the method's colour. Skipped and
-    unmeasured points are left out; dotted grey guides show slopes 1 (∝ L) and 2 (∝ L²).
+    and the profiler's (``peak_bytes``, dashed) in the method's colour. Skipped,
+    unmeasured and zero points (log axes) are left out; dotted grey guides show slopes 1 (∝ L) and 2 (∝ L²).
     """
     import matplotlib
 
@@ -641,12 +641,16 @@ def scaling_figure(rows: Sequence[dict], path: str, title: str = "") -> None:
 
 
 def _plot_series(ax, points: Sequence[dict], key: str, label: str, *, colour: str, style: str) -> None:
-    """One method's line of ``key`` against ``L`` (NaN points left out)."""
-    points = sorted((row for row in points if not _missing(row.get(key))), key=lambda row: row["length"])
+    """One method's line of ``key`` against ``L`` on a log axis: NaN points and points
+    at or below 0 (an OS figure under one page reads 0 bytes) are left out."""
+    points = sorted(
+        (row for row in points if not _missing(row.get(key)) and float(row[key]) > 0),
+        key=lambda row: row["length"],
+    )
     if not points:
         return
     x = [row["length"] for row in points]
-    y = [max(float(row[key]), 1e-12) for row in points]
+    y = [float(row[key]) for row in points]
     ax.plot(x, y, marker="o" if style == "-" else "", ms=3, lw=1.2, ls=style, color=colour, label=label)
 
 
