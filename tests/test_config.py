@@ -50,7 +50,9 @@ def test_every_key_has_type_description_default_and_bounds():
         resolved = SCHEMA["$defs"][sub["$ref"].split("/")[-1]] if "$ref" in sub else sub
         assert "description" in resolved, path
         assert "type" in resolved or "const" in resolved, path
-        assert "default" in sub or "default" in resolved or path.endswith("!"), path
+        # A frontier selector's keys override phase2.model: left out, they take its value.
+        override = ".frontier.selectors/additionalProperties." in path
+        assert "default" in sub or "default" in resolved or path.endswith("!") or override, path
         types = resolved.get("type", [])
         types = types if isinstance(types, list) else [types]
         if {"integer", "number"} & set(types):
@@ -130,6 +132,21 @@ def test_check_config_catches_what_the_schema_cannot(dataset, message):
     config = _validated({"datasets": {"d": dataset}})
     with pytest.raises(ConfigError, match=message):
         check_config(config)
+
+
+def test_frontier_selectors_need_an_odd_kernel_and_known_keys():
+    check_config(
+        _validated(
+            {"datasets": {"d": {}}, "phase2": {"frontier": {"selectors": {"a": {"selector_kernel": 7}}}}}
+        )
+    )
+    even = _validated(
+        {"datasets": {"d": {}}, "phase2": {"frontier": {"selectors": {"a": {"selector_kernel": 8}}}}}
+    )
+    with pytest.raises(ConfigError, match="phase2.frontier.selectors.a.selector_kernel must be odd, got 8"):
+        check_config(even)
+    with pytest.raises(Exception, match="Additional properties"):
+        _validated({"datasets": {"d": {}}, "phase2": {"frontier": {"selectors": {"a": {"hidden": 4}}}}})
 
 
 def test_reverse_complement_augmentation_is_refused_for_distillation():

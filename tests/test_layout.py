@@ -15,7 +15,8 @@ BUILDERS = [
     name
     for name, f in inspect.getmembers(L, inspect.isfunction)
     if f.__module__ == L.__name__
-    and name not in ("_join", "rho_text", "log", "benchmark")
+    and not name.startswith("_")
+    and name not in ("rho_text", "log", "benchmark")
     and not name.startswith("teacher")
 ]
 
@@ -52,6 +53,23 @@ def test_the_tree():
         == "results/phase2/d/joint_pipeline/summary/criteria.tsv"
     )
     assert L.scaling("scaling.tsv") == "results/phase2/scaling/scaling.tsv"
+    assert (
+        L.phase2_model("m", "d", "attention", 0.1, 2, selector="pwm")
+        == "results/phase2/d/attention/frontier/pwm/rho0.1/seed2/m"
+    )
+    assert (
+        L.phase2_model("m", selector="{selector}")
+        == "results/phase2/{dataset}/{teacher}/frontier/{selector}/rho{rho}/seed{seed}/m"
+    )
+    assert (
+        L.phase2_profile("compute.tsv", "d", "attention", 0.2, selector="pwm")
+        == "results/phase2/d/attention/frontier/pwm/rho0.2/compute.tsv"
+    )
+    assert (
+        L.phase2_summary("criteria.tsv", "d", "attention", selector="pwm")
+        == "results/phase2/d/attention/frontier/pwm/summary/criteria.tsv"
+    )
+    assert L.frontier("frontier.tsv", "d", "attention") == "results/phase2/d/attention/frontier/frontier.tsv"
     assert L.phase3_model("model.pt", "d", "cnn", 3) == "results/phase3/d/cnn/seed3/model.pt"
     assert L.comparison("tests.tsv", "d") == "results/phase3/d/comparison/tests.tsv"
     assert L.interpretation("x", "d", "attention", 1) == "results/phase3/d/interpretation/attention/seed1/x"

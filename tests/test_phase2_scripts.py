@@ -8,6 +8,7 @@ import torch
 from snakemake.utils import validate
 
 from conftest import REPO
+from gsattn.datasets import load_encoded
 from gsattn.io import read_table
 from gsattn.sparse import load_sparse
 
@@ -92,6 +93,11 @@ def test_sparse_model_reloads_and_keeps_k_positions(pipeline):
     assert model.approximate(tokens)["index"].shape == (2, 5)
     with np.load(models["0.2"]["predictions"], allow_pickle=False) as pred:
         assert pred["index"].shape[1] == 10 and pred["sparse_logits"].shape == pred["full_logits"].shape
+        encoded = load_encoded(str(tmp / "encoded.npz"))
+        assert len(pred["val_rows"]) > 0 and set(pred["val_rows"].tolist()).isdisjoint(pred["rows"].tolist())
+        assert pred["val_sparse_logits"].shape == pred["val_full_logits"].shape == pred["val_labels"].shape
+        assert (encoded["split"][pred["val_rows"]] == "validation").all()
+        np.testing.assert_array_equal(pred["val_labels"], encoded["labels"][pred["val_rows"]])
 
 
 def test_evaluation_tables(pipeline):

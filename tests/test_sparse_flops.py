@@ -49,6 +49,31 @@ def test_analytical_flops_by_hand():
     assert sparse_flops(SparseConfig(rho=0.01), 50)["top_k_comparisons"] == 49  # k = 1: a maximum
 
 
+SELECTORS = (
+    {"selector_separable": True},
+    {"selector_channels": 1},
+    {"selector_kernel": 7},
+    {"selector_kernel": 1},
+)
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_selector_variants_count_like_the_counter(selector):
+    """The frontier's selectors: closed form equal to FlopCounterMode, per component."""
+    config = SparseConfig(rho=0.1, max_len=100, **selector)
+    model = SparseApproximator(config)
+    rows = {row["component"]: row for row in sparse_flop_comparison(config, model, 100, batch_size=2)}
+    for name in (*SPARSE_COMPONENTS, "other", "total"):
+        assert rows[name]["analytical"] == rows[name]["counted"], name
+
+
+def test_separable_selector_by_hand():
+    config = SparseConfig(rho=0.1, max_len=100, selector_separable=True)
+    flops = sparse_flops(config, 100, matmul_only=True)
+    assert flops["selector_context"] == 2 * 16 * 15 * 100 + 2 * 16 * 16 * 100 == 99_200
+    assert sparse_flops(config, 100)["selector_context"] == 99_200 + (16 + 16) * 100
+
+
 def test_sparse_flops_rejects_bad_length():
     with pytest.raises(ValueError, match="length"):
         sparse_flops(SparseConfig(), 0)

@@ -403,3 +403,41 @@ def test_learning_curve_target(tiny_run, tmp_path):
         accuracy = [r["value"] for r in written if (r["split"], r["metric"]) == ("test", "accuracy")]
         assert per_seed[0]["accuracy"] == pytest.approx(accuracy[0])
     assert not (tiny_run / "results/learning_curve/tiny_byo").exists()
+
+
+def test_frontier_target(tiny_run):
+    """`snakemake frontier` trains the grid's selectors (not part of `all`), reuses the default
+    students for the selector without options, and writes the frontier with one design point per rho."""
+    args = ("--configfile", str(REPO / "tests/config/tiny.yaml"), "--directory", str(tiny_run))
+    planned = snakemake("-n", *args).stdout
+    assert "rule train_frontier" not in planned
+    planned = snakemake("-n", "frontier", *args).stdout
+    assert "rule train_sparse:" not in planned  # the design selector's students exist already
+    snakemake("frontier", "--cores", "2", *args)
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    grid, rhos = list(config["phase2"]["frontier"]["selectors"]), config["phase2"]["rhos"]
+    for name in config["datasets"]:
+        folder = tiny_run / f"results/phase2/{name}/attention/frontier"
+        rows = read_table(folder / "frontier.tsv")
+        assert [(r["selector"], r["rho"]) for r in rows] == [(s, rho) for s in grid for rho in rhos]
+        assert all(0 < r["flops"] < r["teacher_flops"] for r in rows)
+        for r in rows:
+            assert r["compute_reduction"] == pytest.approx(1 - r["flops"] / r["teacher_flops"], rel=1e-6)
+        assert sum(r["design_point"] == "yes" for r in rows) == len(rhos)
+        only_itself = [r for r in rows if r["selector"] == "position_only"]  # kernel 1: sees its base
+        assert all(r["sequence_seen"] == pytest.approx(r["selected_share"]) for r in only_itself)
+        criteria = read_table(folder / "criteria.tsv")
+        chosen = [r for r in criteria if r["criterion"] == "design_point"]
+        assert [r["rho"] for r in chosen] == rhos
+        assert {r["criterion"] for r in criteria} >= {
+            "accuracy_fraction",
+            "compute_reduction",
+            "sequence_seen",
+            "compute_reduction_from_length",
+            "frontier_target",
+        }
+        assert (folder / "frontier.png").stat().st_size > 0
+        assert (
+            tiny_run / f"results/phase2/{name}/attention/frontier/separable/rho0.1/seed1/model.pt"
+        ).exists()
+        assert not (tiny_run / f"results/phase2/{name}/attention/frontier/design/rho0.1").exists()

@@ -111,12 +111,15 @@ def get_final_outputs():
 
 def get_ids(wildcards):
     """Typed identifiers of what a job makes, from its wildcards: ``dataset``,
-    ``model``, ``teacher``, ``rho`` (the config's float), ``seed`` (int), whichever apply.
+    ``model``, ``teacher``, ``selector`` (frontier), ``rho`` (the config's float), ``seed``
+    (int), whichever apply.
     Scripts write them as the leading columns of their tables."""
     ids = {}
     for name in ("dataset", "model", "teacher"):
         if name in wildcards.keys():
             ids[name] = getattr(wildcards, name)
+    if "selector" in wildcards.keys():
+        ids["selector"] = wildcards.selector
     if "rho" in wildcards.keys():
         ids["rho"] = RHO_VALUES[wildcards.rho]
     if "seed" in wildcards.keys():
@@ -238,6 +241,111 @@ def phase2_profiles(file):
     return inputs
 
 
+# Optional target frontier (workflow/rules/frontier.smk): the selector grid.
+FRONTIER = PHASE2["frontier"]
+FRONTIER_SELECTORS = FRONTIER["selectors"]
+FRONTIER_SEEDS = SEEDS[: FRONTIER["seeds"]]
+
+
+wildcard_constraints:
+    selector="|".join(FRONTIER_SELECTORS),
+
+
+def frontier_location(selector):
+    """Where a grid selector's students live: ``None`` (the default Phase 2 students) for
+    an empty options mapping, which is ``phase2.model`` itself; else its own name."""
+    return selector if FRONTIER_SELECTORS[selector] else None
+
+
+def get_selector_model(wildcards):
+    """``phase2.model`` with the options of grid selector ``wildcards.selector``."""
+    return PHASE2["model"] | FRONTIER_SELECTORS[wildcards.selector]
+
+
+def frontier_keys(wildcards):
+    """``rho`` and ``seed`` of every student of one grid selector, in input order."""
+    return [
+        {"rho": RHO_VALUES[rho], "seed": seed}
+        for rho in RHOS
+        for seed in FRONTIER_SEEDS
+    ]
+
+
+def frontier_models(file):
+    """``file`` of every student (rho × frontier seed) of one data set, teacher and selector."""
+
+    def inputs(wildcards):
+        where = frontier_location(wildcards.selector)
+        return [
+            L.phase2_model(
+                file,
+                wildcards.dataset,
+                wildcards.teacher,
+                k["rho"],
+                k["seed"],
+                selector=where,
+            )
+            for k in frontier_keys(wildcards)
+        ]
+
+    return inputs
+
+
+def frontier_profiles(wildcards):
+    """Compute profile of every rho of one grid selector."""
+    where = frontier_location(wildcards.selector)
+    return [
+        L.phase2_profile(
+            "compute.tsv", wildcards.dataset, wildcards.teacher, rho, selector=where
+        )
+        for rho in RHOS
+    ]
+
+
+def frontier_summary_inputs(wildcards):
+    """Per grid selector (grid order): criteria, metric summary, compute profiles (× rho)
+    and students' predictions (× rho × frontier seed)."""
+    names = list(FRONTIER_SELECTORS)
+    ds, teacher = wildcards.dataset, wildcards.teacher
+    return {
+        "criteria": [
+            L.phase2_summary("criteria.tsv", ds, teacher, selector=n) for n in names
+        ],
+        "metrics": [
+            L.phase2_summary("metrics_summary.tsv", ds, teacher, selector=n)
+            for n in names
+        ],
+        "compute": [
+            L.phase2_profile(
+                "compute.tsv", ds, teacher, rho, selector=frontier_location(n)
+            )
+            for n in names
+            for rho in RHOS
+        ],
+        "predictions": [
+            L.phase2_model(
+                "predictions.npz",
+                ds,
+                teacher,
+                RHO_VALUES[rho],
+                seed,
+                selector=frontier_location(n),
+            )
+            for n in names
+            for rho in RHOS
+            for seed in FRONTIER_SEEDS
+        ],
+    }
+
+
+def frontier_grid():
+    """The grid as the summary reads it: name and full selector options, in grid order."""
+    return [
+        {"name": name, "options": PHASE2["model"] | options}
+        for name, options in FRONTIER_SELECTORS.items()
+    ]
+
+
 def get_teacher(wildcards):
     """Weights, hyper-parameters and ground truth of the student's teacher, same seed."""
     files = {
@@ -267,6 +375,11 @@ def get_teacher_evidence(wildcards):
 def get_teacher_fields(wildcards):
     """Sparse-student fields the teacher implies (none for attention)."""
     return profile_fields(wildcards.teacher, PHASE3["pipeline"])
+
+
+def get_teacher_compute(wildcards):
+    """The teacher's compute table (the reference model's first seed)."""
+    return L.teacher_compute(wildcards.dataset, wildcards.teacher, SEEDS[0], REFERENCE)
 
 
 def get_phase2_summary_inputs(wildcards):
@@ -493,13 +606,14 @@ def get_first_encoded(wildcards):
     return dataset_file("encoded.npz", wildcards.dataset, SEEDS[0])
 
 
-def seed_files(file):
-    """``file`` of the data of every seed of one data set, in seed order (one file without ``data_seeds``)."""
+def seed_files(file, seeds=None):
+    """``file`` of the data of every seed (``seeds``, default all) of one data set, in seed
+    order (one file without ``data_seeds``)."""
 
     def inputs(wildcards):
         if not DATA_SEEDS:
             return L.data(file, wildcards.dataset)
-        return [L.data_draw(file, wildcards.dataset, s) for s in SEEDS]
+        return [L.data_draw(file, wildcards.dataset, s) for s in seeds or SEEDS]
 
     return inputs
 

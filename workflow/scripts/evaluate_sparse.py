@@ -16,7 +16,8 @@ On the test split:
   for random positions, the top-k of the teacher's attention received and the
   top-k of its saliency.
 
-Per-sequence logits are saved for the across-seed summary. Both tables start
+Per-sequence logits are saved for the across-seed summary (test split), and those
+of the validation split (``val_*``) for choices made on it. Both tables start
 with the student's identifiers (``dataset``, ``teacher``, ``rho``, ``seed``), given
 by the rule.
 """
@@ -94,6 +95,21 @@ def baseline_selections(data: dict, test: np.ndarray, attributions: str, k: int,
     }
 
 
+def validation_predictions(model, data: dict, truth: str) -> dict[str, np.ndarray]:
+    """Rows, labels and teacher / student logits of the validation split, for choices made on
+    it (the selector-cost frontier's design point), saved as ``val_*`` beside the test ones."""
+    rows = np.flatnonzero(data["split"] == "validation")
+    with np.load(truth, allow_pickle=False) as gt:
+        full = gt["logits"][rows]
+    sparse = approximate(model, torch.from_numpy(data["tokens"][rows].astype(np.int64)))
+    return {
+        "val_rows": rows.astype(np.int32),
+        "val_labels": data["labels"][rows].astype(np.int8),
+        "val_full_logits": full.astype(np.float32),
+        "val_sparse_logits": sparse["logits"].astype(np.float32),
+    }
+
+
 def run(inputs: dict, n_perm: int, n_boot: int, ids: dict, threads: int, out: dict) -> None:
     """Evaluate one sparse model (``inputs``: encoded, model, hparams, truth, attributions;
     ``ids``: its ``dataset``, ``teacher``, ``rho`` and ``seed``, the seed also that of the
@@ -107,6 +123,7 @@ def run(inputs: dict, n_perm: int, n_boot: int, ids: dict, threads: int, out: di
         teacher_pooled, teacher_logits = gt["pooled"][test].astype(np.float32), gt["logits"][test]
     sparse = approximate(model, torch.from_numpy(data["tokens"][test].astype(np.int64)))
     y = data["labels"][test].astype(int)
+    validation = validation_predictions(model, data, inputs["truth"])
     metrics = fidelity_rows(sparse["pooled"], teacher_pooled)
     metrics += accuracy_rows(y, teacher_logits, sparse["logits"], n_boot, seed)
     length = data["tokens"].shape[1]
@@ -142,6 +159,7 @@ def run(inputs: dict, n_perm: int, n_boot: int, ids: dict, threads: int, out: di
                 "sparse_logits": sparse["logits"].astype(np.float32),
                 "index": sparse["index"].astype(np.int32),
                 "valid": sparse["valid"],
+                **validation,
             },
         )
 

@@ -177,6 +177,10 @@ def _check_phase2(phase2: dict) -> None:
         raise ConfigError(f"phase2.model.selector_kernel must be odd, got {model['selector_kernel']}")
     if model["position_dim"] % 2:
         raise ConfigError(f"phase2.model.position_dim must be even, got {model['position_dim']}")
+    for name, selector in phase2["frontier"]["selectors"].items():
+        kernel = selector.get("selector_kernel", model["selector_kernel"])
+        if kernel % 2 == 0:
+            raise ConfigError(f"phase2.frontier.selectors.{name}.selector_kernel must be odd, got {kernel}")
     if phase2["training"]["augment_rc"]:
         raise ConfigError(
             "phase2.training.augment_rc: the distillation targets are per-position teacher outputs, "

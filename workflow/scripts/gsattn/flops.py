@@ -440,7 +440,11 @@ def _sparse_flop_terms(config: SparseConfig, length: int, n_out: int) -> dict[st
     k = config.k(length)
     out_len = length + 2 * (kernel // 2) - kernel + 1  # padding=kernel//2, stride 1: = length
     terms = dict.fromkeys(SPARSE_COMPONENTS, (0, 0))
-    terms["selector_context"] = (2 * d * c * kernel * out_len, c * out_len)  # + bias
+    if config.selector_separable:
+        # depthwise Conv1d(d, d, K, groups=d) + bias, then pointwise Conv1d(d, c, 1) + bias
+        terms["selector_context"] = (2 * d * kernel * out_len + 2 * d * c * out_len, (d + c) * out_len)
+    else:
+        terms["selector_context"] = (2 * d * c * kernel * out_len, c * out_len)  # + bias
     terms["selector_relu"] = (0, c * out_len)
     terms["selector_score"] = (2 * c * out_len, out_len)  # Conv1d(c, 1, 1) + bias
     v = config.value_dim
@@ -486,6 +490,7 @@ def sparse_flops(
     ================ ========================= ==================================
     embedding        0                         0 (lookup, PAD masking)
     selector_context 2·d·c·K·L                 c·L (bias)
+     (separable)     2·d·K·L + 2·d·c·L         (d + c)·L (biases)
     selector_relu    0                         c·L
     selector_score   2·c·L                     L (bias)
     top_k            0                         0 (comparisons reported apart)

@@ -21,6 +21,8 @@ The tree::
       phase2/<dataset>/<teacher>/rho<rho>/seed<seed>/   one sparse student
       phase2/<dataset>/<teacher>/rho<rho>/     its compute profile (no seed)
       phase2/<dataset>/<teacher>/summary/
+      phase2/<dataset>/<teacher>/frontier/<selector>/...   the same for a selector of the frontier grid
+      phase2/<dataset>/<teacher>/frontier/     the selector-cost frontier (target frontier)
       phase2/scaling/                          long-sequence benchmark (no data set)
       phase3/<dataset>/<model>/seed<seed>/     joint pipeline or CNN
       phase3/<dataset>/floors.tsv
@@ -43,6 +45,7 @@ from gsattn.teachers import TEACHERS
 RESULTS = "results"
 SUMMARY = "summary"
 SCALING = "scaling"
+FRONTIER = "frontier"
 
 
 def _join(*parts) -> str:
@@ -62,14 +65,22 @@ def phase1_key(dataset="{dataset}", model="{model}", seed="{seed}") -> str:
     return f"{dataset}/{model}/seed{seed}"
 
 
-def phase2_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}") -> str:
-    """``<dataset>/<teacher>/rho<rho>/seed<seed>``: one Phase 2 student."""
-    return f"{dataset}/{teacher}/rho{rho_text(rho)}/seed{seed}"
+def _student_group(dataset, teacher, selector) -> str:
+    """``<dataset>/<teacher>`` (the Phase 2 students) or, for a selector of the frontier grid,
+    ``<dataset>/<teacher>/frontier/<selector>``."""
+    group = f"{dataset}/{teacher}"
+    return group if selector is None else f"{group}/{FRONTIER}/{selector}"
 
 
-def phase2_rho_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}") -> str:
-    """``<dataset>/<teacher>/rho<rho>``: the students of one rho (their compute profile)."""
-    return f"{dataset}/{teacher}/rho{rho_text(rho)}"
+def phase2_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}", selector=None) -> str:
+    """``<dataset>/<teacher>[/frontier/<selector>]/rho<rho>/seed<seed>``: one Phase 2 student."""
+    return f"{_student_group(dataset, teacher, selector)}/rho{rho_text(rho)}/seed{seed}"
+
+
+def phase2_rho_key(dataset="{dataset}", teacher="{teacher}", rho="{rho}", selector=None) -> str:
+    """``<dataset>/<teacher>[/frontier/<selector>]/rho<rho>``: the students of one rho (their
+    compute profile)."""
+    return f"{_student_group(dataset, teacher, selector)}/rho{rho_text(rho)}"
 
 
 def phase3_key(dataset="{dataset}", model="{model}", seed="{seed}") -> str:
@@ -136,19 +147,30 @@ def phase1_summary(file: str = "", dataset="{dataset}") -> str:
 # ---- Phase 2
 
 
-def phase2_model(file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}") -> str:
-    """``results/phase2/<dataset>/<teacher>/rho<rho>/seed<seed>/<file>``."""
-    return _join(RESULTS, "phase2", phase2_key(dataset, teacher, rho, seed), file)
+def phase2_model(
+    file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}", seed="{seed}", selector=None
+) -> str:
+    """``results/phase2/<dataset>/<teacher>/rho<rho>/seed<seed>/<file>``; with a ``selector``
+    of the frontier grid, ``.../<teacher>/frontier/<selector>/rho<rho>/seed<seed>/<file>``."""
+    return _join(RESULTS, "phase2", phase2_key(dataset, teacher, rho, seed, selector), file)
 
 
-def phase2_profile(file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}") -> str:
-    """``results/phase2/<dataset>/<teacher>/rho<rho>/<file>``: compute profile of one rho."""
-    return _join(RESULTS, "phase2", phase2_rho_key(dataset, teacher, rho), file)
+def phase2_profile(
+    file: str = "", dataset="{dataset}", teacher="{teacher}", rho="{rho}", selector=None
+) -> str:
+    """``results/phase2/<dataset>/<teacher>[/frontier/<selector>]/rho<rho>/<file>``: compute
+    profile of one rho."""
+    return _join(RESULTS, "phase2", phase2_rho_key(dataset, teacher, rho, selector), file)
 
 
-def phase2_summary(file: str = "", dataset="{dataset}", teacher="{teacher}") -> str:
-    """``results/phase2/<dataset>/<teacher>/summary/<file>``."""
-    return _join(RESULTS, "phase2", dataset, teacher, SUMMARY, file)
+def phase2_summary(file: str = "", dataset="{dataset}", teacher="{teacher}", selector=None) -> str:
+    """``results/phase2/<dataset>/<teacher>[/frontier/<selector>]/summary/<file>``."""
+    return _join(RESULTS, "phase2", _student_group(dataset, teacher, selector), SUMMARY, file)
+
+
+def frontier(file: str = "", dataset="{dataset}", teacher="{teacher}") -> str:
+    """``results/phase2/<dataset>/<teacher>/frontier/<file>``: the selector-cost frontier."""
+    return _join(RESULTS, "phase2", dataset, teacher, FRONTIER, file)
 
 
 def scaling(file: str = "") -> str:

@@ -72,11 +72,35 @@ def conv_offsets(conv: nn.Conv1d) -> np.ndarray:
     return -padding + dilation * np.arange(kernel)
 
 
+def stack_offsets(module: nn.Module) -> np.ndarray:
+    """Input offsets that output position ``i`` of a ``Conv1d`` or a ``nn.Sequential`` of them reads.
+
+    A stack's field is the Minkowski sum of its layers' :func:`conv_offsets`
+    (a depthwise ``K``-bp convolution then a 1x1 one reads ``K`` bp); layers
+    that are not convolutions (activations) work per position and add none.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted unique int offsets.
+    """
+    if isinstance(module, nn.Conv1d):
+        return conv_offsets(module)
+    if not isinstance(module, nn.Sequential):
+        raise ValueError(f"need a Conv1d or a Sequential of them, got {type(module).__name__}")
+    offsets = np.array([0])
+    for layer in module:
+        if isinstance(layer, (nn.Conv1d, nn.Sequential)):
+            offsets = np.unique((offsets[:, None] + stack_offsets(layer)[None, :]).ravel())
+    return offsets
+
+
 def value_offsets(model: nn.Module) -> np.ndarray:
     """Offsets of the bases the value at a selected position reads, from the model's modules.
 
     The union of the token's own offset (0: its embedding) and the selector
-    context convolution's :func:`conv_offsets`; ``selector.score`` must be a
+    context convolution's offsets (:func:`stack_offsets`: one convolution, or
+    the depthwise-separable pair); ``selector.score`` must be a
     1x1 convolution (it adds none). The MLP, the softmax weights and the
     pooled sum work per selected position and add none either.
 
@@ -93,7 +117,7 @@ def value_offsets(model: nn.Module) -> np.ndarray:
     score = model.selector.score
     if score.kernel_size[0] != 1:
         raise ValueError(f"selector.score must be a 1x1 convolution, got kernel {score.kernel_size}")
-    return np.union1d([0], conv_offsets(model.selector.context)).astype(int)
+    return np.union1d([0], stack_offsets(model.selector.context)).astype(int)
 
 
 def seen_mask(selected: np.ndarray, lengths: np.ndarray, offsets: Sequence[int]) -> np.ndarray:

@@ -9,7 +9,8 @@ selector; the expensive part runs on ``k = ceil(rho * L)`` positions:
 2. ``TokenSelector``: ``Conv1d(d, c, kernel)`` + ReLU gives a local-context
    feature per position ``(N, c, L)``; ``Conv1d(c, 1, 1)`` scores it. PAD
    scores ``-inf``. A score from one nucleotide cannot locate a motif; the
-   convolution sees ``kernel`` bp around it.
+   convolution sees ``kernel`` bp around it. ``selector_separable`` makes the
+   convolution depthwise-separable (same field, far fewer FLOPs).
 3. Hard top-k of the scores (:func:`select_top_k`).
 4. ``MLPApproximator`` on each selected position: its 48 input features are
    the token embedding (d = 16), the selector's context feature at that
@@ -64,6 +65,7 @@ class SparseConfig:
     d_model: int = 16
     selector_kernel: int = 15
     selector_channels: int = 16
+    selector_separable: bool = False
     position_dim: int = 16
     hidden: int = 8
     temperature: float = 1.0
@@ -130,13 +132,25 @@ def select_top_k(scores: torch.Tensor, pad: torch.Tensor, k: int) -> tuple[torch
 
 
 class TokenSelector(nn.Module):
-    """Local-context scorer: ``(N, d, L)`` embeddings → context ``(N, c, L)``, scores ``(N, L)``."""
+    """Local-context scorer: ``(N, d, L)`` embeddings → context ``(N, c, L)``, scores ``(N, L)``.
 
-    def __init__(self, d_model: int = 16, channels: int = 16, kernel: int = 15):
+    ``context`` is ``Conv1d(d, c, kernel)`` (``2·d·c·K`` FLOPs per position) or, with
+    ``separable``, a depthwise ``Conv1d(d, d, kernel, groups=d)`` followed by a pointwise
+    ``Conv1d(d, c, 1)`` (``2·d·K + 2·d·c``): the same ``kernel``-bp field at a fraction of
+    the cost.
+    """
+
+    def __init__(self, d_model: int = 16, channels: int = 16, kernel: int = 15, separable: bool = False):
         super().__init__()
         if kernel % 2 == 0:
             raise ValueError(f"selector kernel must be odd, got {kernel}")
-        self.context = nn.Conv1d(d_model, channels, kernel, padding=kernel // 2)
+        if separable:
+            self.context = nn.Sequential(
+                nn.Conv1d(d_model, d_model, kernel, padding=kernel // 2, groups=d_model),
+                nn.Conv1d(d_model, channels, 1),
+            )
+        else:
+            self.context = nn.Conv1d(d_model, channels, kernel, padding=kernel // 2)
         self.score = nn.Conv1d(channels, 1, 1)
 
     def forward(self, emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -209,7 +223,9 @@ class SparseApproximator(nn.Module):
         self.config = config
         d = config.d_model
         self.embedding = nn.Embedding(VOCAB_SIZE, d)
-        self.selector = TokenSelector(d, config.selector_channels, config.selector_kernel)
+        self.selector = TokenSelector(
+            d, config.selector_channels, config.selector_kernel, config.selector_separable
+        )
         self.approximator = MLPApproximator(config.n_features, config.hidden, config.value_dim)
         pos = sinusoidal_encoding(config.max_len, config.position_dim)
         self.register_buffer("positions", pos, persistent=False)
