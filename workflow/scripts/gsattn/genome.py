@@ -64,7 +64,7 @@ REFSEQ_GRCH38 = {
     "NC_000024.10": "chrY",
     "NC_012920.1": "chrM",
 }
-_ENSEMBL = re.compile(r"(?:chr)?([1-9][0-9]?|X|Y|M|MT)", re.IGNORECASE)
+_ENSEMBL = re.compile(r"(?:chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)", re.IGNORECASE)
 _NOT_ACGT = re.compile("[^ACGT]")
 KINDS = ("tss", "element")
 FORMATS = ("sga", "bed")
@@ -235,7 +235,7 @@ def gc_bin(gc: float, n_bins: int) -> int:
     """The bin of GC fraction ``gc`` among ``n_bins`` equal bins of ``[0, 1]`` (1.0 in the last)."""
     if not 0.0 <= gc <= 1.0:
         raise ValueError(f"GC fraction {gc} is not in [0, 1]")
-    return min(int(gc * n_bins), n_bins - 1)
+    return min(math.floor(gc * n_bins + 1e-9), n_bins - 1)  # 1e-9: 0.57 * 100 is 56.99999999999999
 
 
 def window_sequence(genome: Mapping, window: Window) -> str:
