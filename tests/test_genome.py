@@ -597,3 +597,12 @@ def test_genome_config_dry_runs(tmp_path):
         assert spec["type"] == "fasta" and spec["fasta"] == f"results/genome/{name}/sequences.fa"
         assert name in config["genome_data"]["sets"]
     assert "resources/genome/chromosomes/md5sum.txt" in result.stdout
+
+
+def test_genome_paths():
+    from gsattn import layout as L
+
+    assert L.genome_resource("chromosomes/chr21.fa.gz") == "resources/genome/chromosomes/chr21.fa.gz"
+    assert L.genome_chromosome(".fa.fai", "chr21") == "results/genome/chromosomes/chr21.fa.fai"
+    assert L.genome_set("labels.tsv") == "results/genome/{genome_set}/labels.tsv"
+    assert L.genome_set("labels.tsv", "epd_tss") == "results/genome/epd_tss/labels.tsv"
