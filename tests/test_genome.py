@@ -33,6 +33,7 @@ from gsattn.genome import (
     Window,
     anchor_window,
     download_plan,
+    exclusion_windows,
     extract_windows,
     gc_bin,
     gc_of,
@@ -232,6 +233,20 @@ def test_negatives_that_cannot_all_be_found_are_reported_short():
     # only [0, 20) and [40, 60) touch neither the positive nor each other
     assert neg.wanted == [0, 5] and neg.drawn == [0, 2]
     assert sorted((w.start, w.end) for w in neg.windows) == [(0, 20), (40, 60)]
+
+
+def test_negatives_avoid_every_anchor_window_and_bed_interval_kept_or_not():
+    anchors = [
+        Anchor("chr1", 10, "+", "sga"),
+        Anchor("chr1", 100, "+", "element", interval=(60, 141)),  # longer than its 11 bp window
+        Anchor("chr1", 1, "-", "off the end"),  # window [-4, 7): still excluded
+        Anchor("chr9", 10, "+", "unused chromosome"),
+    ]
+    windows = exclusion_windows(anchors, {"chr1": 200}, upstream=5, downstream=5)
+    assert [(w.start, w.end) for w in windows] == [(5, 16), (95, 106), (60, 141), (-4, 7)]
+    index = IntervalIndex(windows)
+    assert index.overlaps("chr1", 130, 140) and not index.overlaps("chr1", 141, 151)
+    assert index.overlaps("chr1", 0, 3) and not index.overlaps("chr1", 16, 60)
 
 
 @needs_tangermeme

@@ -4,8 +4,9 @@ Positives: the strand-aware window ``-upstream..+downstream`` around each anchor
 (a TSS of an EPDnew SGA/BED file or the centre of a SCREEN cCRE), read from the
 pyfaidx-indexed chromosomes; windows on other chromosomes, off a chromosome's
 end, with too many ``N`` or repeated are dropped and counted. Negatives: genomic
-windows matched bin by bin to the positives' GC content, never overlapping a
-positive or each other, and optionally dinucleotide shuffles of the positives.
+windows matched bin by bin to the positives' GC content, never overlapping the
+window (kept or dropped) or BED interval of any anchor, nor each other, and
+optionally dinucleotide shuffles of the positives.
 
 Writes ``sequences.fa`` and ``labels.tsv`` (``id``, ``label``: what a ``type: fasta``
 data set reads), ``windows.tsv`` (where each came from), ``counts.tsv`` (kept and
@@ -21,6 +22,7 @@ import numpy as np
 from gsattn.genome import (
     count_rows,
     dinucleotide_shuffles,
+    exclusion_windows,
     extract_windows,
     gc_of,
     gc_targets,
@@ -64,9 +66,8 @@ def build(anchors_path: str, spec: dict, genome: dict, lengths: dict[str, int]) 
     rng = np.random.default_rng(neg_spec["seed"])
     targets = gc_targets(pos.sequences, neg_spec["gc_bins"], neg_spec["genomic_per_positive"])
     max_draws = neg_spec["max_draws_per_negative"] * max(sum(targets), 1)
-    neg = sample_negatives(
-        genome, lengths, pos.windows, targets, length, spec["max_n_fraction"], rng, max_draws
-    )
+    exclude = exclusion_windows(anchors, lengths, spec["upstream"], spec["downstream"])
+    neg = sample_negatives(genome, lengths, exclude, targets, length, spec["max_n_fraction"], rng, max_draws)
     rows = _rows("positive", 1, pos.windows, pos.sequences) + _rows("genomic", 0, neg.windows, neg.sequences)
     dropped = {"positive": pos.dropped, "genomic": neg.rejected}
     dropped["genomic"]["GC bin not filled"] = sum(targets) - sum(neg.drawn)

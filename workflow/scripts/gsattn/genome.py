@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm import tqdm
 
 from gsattn.io import InputError
 from gsattn.seq import reverse_complement
@@ -73,13 +74,15 @@ DROP_REASONS = ("chromosome not used", "out of range", "too many N", "duplicate 
 
 @dataclass(frozen=True)
 class Anchor:
-    """One TSS or element centre: 0-based ``pos`` on ``chrom`` (normalised), ``strand``, ``name``."""
+    """One TSS or element centre: 0-based ``pos`` on ``chrom`` (normalised), ``strand``, ``name``;
+    ``interval`` is the BED row's ``[start, end)`` (``None`` for an SGA position)."""
 
     chrom: str
     pos: int
     strand: str
     name: str
     line: int = 0
+    interval: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -175,10 +178,11 @@ def read_bed_anchors(path, kind: str) -> list[Anchor]:
         name = fields[3] if len(fields) > 3 else f"{fields[0]}:{start}-{end}"
         chrom = _chrom(path, lineno, fields[0])
         if kind == "element":
-            anchors.append(Anchor(chrom, (start + end) // 2, "+", name, lineno))
+            anchors.append(Anchor(chrom, (start + end) // 2, "+", name, lineno, (start, end)))
             continue
         strand = _strand(path, lineno, fields[5]) if len(fields) > 5 else "+"
-        anchors.append(Anchor(chrom, start if strand == "+" else end - 1, strand, name, lineno))
+        pos = start if strand == "+" else end - 1
+        anchors.append(Anchor(chrom, pos, strand, name, lineno, (start, end)))
     return anchors
 
 
@@ -272,7 +276,7 @@ def extract_windows(
     the same interval and strand was already kept (alternative TSSs, repeated rows).
     """
     kept, sequences, dropped, seen = [], [], Counter(), set()
-    for anchor in anchors:
+    for anchor in tqdm(anchors, desc="windows", unit="anchor", disable=None):
         window = anchor_window(anchor, upstream, downstream)
         key = (window.chrom, window.start, window.end, window.strand)
         if window.chrom not in lengths:
@@ -331,6 +335,21 @@ class Negatives:
     rejected: Counter
 
 
+def exclusion_windows(
+    anchors: Sequence[Anchor], lengths: Mapping[str, int], upstream: int, downstream: int
+) -> list[Window]:
+    """What a negative may not overlap: every anchor's window on a chromosome of ``lengths``,
+    kept or dropped (an N-rich or repeated promoter is still a promoter), and its BED interval."""
+    out = []
+    for anchor in anchors:
+        if anchor.chrom not in lengths:
+            continue
+        out.append(anchor_window(anchor, upstream, downstream))
+        if anchor.interval is not None:
+            out.append(Window(anchor.chrom, *anchor.interval, anchor.strand, anchor.name))
+    return out
+
+
 def gc_targets(sequences: Sequence[str], n_bins: int, per_positive: float) -> list[int]:
     """Negatives wanted per GC bin: ``round(per_positive * positives in the bin)``."""
     counts = Counter(gc_bin(gc_of(s), n_bins) for s in sequences)
@@ -340,7 +359,7 @@ def gc_targets(sequences: Sequence[str], n_bins: int, per_positive: float) -> li
 def sample_negatives(
     genome: Mapping,
     lengths: Mapping[str, int],
-    positives: Sequence[Window],
+    exclude: Sequence[Window],
     targets: Sequence[int],
     length: int,
     max_n_fraction: float,
@@ -351,8 +370,9 @@ def sample_negatives(
 
     Each draw picks a chromosome with probability proportional to the number of
     windows it holds, then a start uniformly; it is rejected if it overlaps a
-    positive or an earlier negative, holds too many ``N`` or falls in a full GC
-    bin. At most ``max_draws`` draws; bins left short are reported in ``drawn``.
+    window of ``exclude`` (the positives: :func:`exclusion_windows`) or an earlier
+    negative, holds too many ``N`` or falls in a full GC bin. At most ``max_draws``
+    draws; bins left short are reported in ``drawn``.
 
     Parameters
     ----------
@@ -365,7 +385,7 @@ def sample_negatives(
     if not chroms:
         raise ValueError(f"no chromosome is at least {length} bp long")
     room = np.array([lengths[c] - length + 1 for c in chroms], dtype=float)
-    taken = IntervalIndex(positives)
+    taken = IntervalIndex(exclude)
     n_bins, drawn = len(targets), [0] * len(targets)
     windows, sequences, rejected = [], [], Counter()
     for _ in range(max_draws):
