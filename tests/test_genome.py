@@ -1,7 +1,7 @@
 """Genome windows (config/genome.yaml): window arithmetic, names, N filter, GC bins, negatives,
 md5-pinned downloads, and the whole chain run by Snakemake on a fixture genome over loopback.
 
-The fixture genome is written here (three short chromosomes, one with an N run), gzip-compressed
+The fixture genome is written here (two short chromosomes, one with an N run), gzip-compressed
 like UCSC's ``chr*.fa.gz`` with an ``md5sum.txt`` beside them, and served with EPDnew-style SGA
 and SCREEN-style BED rows by the HTTP server of tests/test_download.py on 127.0.0.1; every
 expected window is cut by hand below (the minus-strand ones reverse-complemented).
@@ -390,6 +390,34 @@ def test_corrupted_chromosome_stops_the_rule_with_the_url_and_the_reason(server,
     assert list(out.parent.iterdir()) == [] and server.hits == {"/hg/chr1.fa.gz": 1}
 
 
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ((200, gzip.compress(b">chr1\nTTTT\n", mtime=0)), "md5 is"),  # corrupt: another file
+        ((200, GZ[:20], {"Content-Length": str(len(GZ))}), "truncated: got 20 of the"),
+        ((200, b"<!DOCTYPE html><html>Rate limit</html>"), "is an HTML page, not gzip data"),
+        ((404, b"Not Found"), "HTTP 404 Not Found: the file is not there (not retried)"),
+        ((200, GZ, {}, 0.6), "timed out after 0.2 s"),
+    ],
+    ids=["corrupt", "truncated", "html", "404", "timeout"],
+)
+def test_chromosome_download_failures_name_the_url_and_leave_nothing(server, tmp_path, answer, reason):  # noqa: F811
+    import download_genome_file
+
+    url = server.serve("/hg/chr1.fa.gz", answer)
+    listing = tmp_path / "md5sum.txt"
+    listing.write_text(f"{_md5(GZ)}  chr1.fa.gz\n")
+    remote = {"url": url, "sha256": None, "size": None, "format": "gzip", "mirror_path": None, "md5": None}
+    dest = tmp_path / "res" / "chr1.fa.gz"
+    with pytest.raises(InputError) as info:
+        download_genome_file.run(remote | {"uses_md5_list": True}, str(dest), str(listing), 0.2, 1, 0.001)
+    assert str(info.value).startswith(f"{url}: ") and reason in str(info.value)
+    assert list(dest.parent.iterdir()) == []
+    good = server.serve("/hg/good/chr1.fa.gz", (200, GZ))
+    download_genome_file.run(remote | {"url": good}, str(dest), str(listing), 0.2, 1, 0.001)
+    assert dest.read_bytes() == GZ
+
+
 def test_download_plan_names_every_file():
     genome_data = {
         "genome": {
@@ -430,7 +458,6 @@ def _chromosomes() -> dict[str, str]:
     rng = np.random.default_rng(13)
     chrom = {c: "".join(rng.choice(list("ACGT"), size=n)) for c, n in (("chr1", 600), ("chr2", 400))}
     chrom["chr2"] = chrom["chr2"][:100] + "N" * 60 + chrom["chr2"][160:]
-    chrom["chr3"] = "".join(rng.choice(list("ACGT"), size=300))
     return chrom
 
 
@@ -589,6 +616,24 @@ def test_fixture_genome_end_to_end_over_loopback(server, tmp_path):  # noqa: F81
     assert (
         server.hits["/hg38/chromosomes/chr1.fa.gz"] == 1 and server.hits["/epd/Hs_EPDnew_006_hg38.sga"] == 1
     )
+
+
+@pytest.mark.slow
+@needs_pyfaidx
+def test_corrupted_chromosome_stops_the_snakemake_run(server, tmp_path):  # noqa: F811
+    urls = _serve_fixture(server)
+    bad = _fasta_gz("chr1", "ACGT" * 20)  # not the file md5sum.txt lists
+    server.serve("/hg38/chromosomes/chr1.fa.gz", (200, bad))
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(_config(urls, 0)))
+    result = _snakemake(tmp_path, "results/genome/tss/labels.tsv")
+    assert result.returncode != 0
+    url = server.url("/hg38/chromosomes/chr1.fa.gz")
+    expected = _md5(_fasta_gz("chr1", urls["chrom"]["chr1"]))
+    message = f"{url}: md5 is {_md5(bad)}, expected {expected} (checksum mismatch)"
+    assert message in result.stdout + result.stderr
+    assert message in (tmp_path / "results/logs/download_genome_file/chromosomes/chr1.fa.gz.log").read_text()
+    assert not (tmp_path / "resources/genome/chromosomes/chr1.fa.gz").exists()
+    assert not (tmp_path / "results/genome/tss").exists()
 
 
 @pytest.mark.slow
