@@ -135,11 +135,7 @@ class _Transient(Exception):
 
 def sha256_of(path: str | os.PathLike) -> str:
     """The sha256 hex digest of the file at ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return digest_of(path, "sha256")
 
 
 def resolve_mirror(
