@@ -11,6 +11,7 @@ from gsattn.teachers import TEACHERS, pipeline_fields, profile_fields
 
 VALUES = {"dataset": "synthetic", "model": "design", "teacher": "joint_pipeline", "rho": 0.05, "seed": 10}
 VALUES |= {"size": 4000}
+VALUES |= {"chrom": "chr21", "genome_set": "epd_tss"}  # genome windows (config/genome.yaml)
 BUILDERS = [
     name
     for name, f in inspect.getmembers(L, inspect.isfunction)

@@ -630,3 +630,54 @@ def get_floors(wildcards):
     if not DATA_SEEDS:
         return L.phase3_dataset("floors.tsv", wildcards.dataset)
     return [L.phase3_draw("floors.tsv", wildcards.dataset, s) for s in SEEDS]
+
+
+# Genome windows (workflow/rules/genome.smk, config/genome.yaml): downloads under
+# resources/genome/, chromosomes and labelled windows under results/genome/.
+from gsattn.genome import (  # noqa: E402
+    annotation_file,
+    chromosome_file,
+    download_plan,
+    md5_list_file,
+)
+
+GENOME_DATA = config["genome_data"]
+GENOME_SETS = GENOME_DATA["sets"]
+GENOME_CHROMS = GENOME_DATA["genome"]["chromosomes"]
+GENOME_PLAN = download_plan(GENOME_DATA)
+GENOME_FILE_RE = names_regex(GENOME_PLAN)
+GENOME_SET_RE = names_regex(GENOME_SETS)
+GENOME_CHROM_RE = names_regex(GENOME_CHROMS)
+
+
+def get_genome_remote(wildcards):
+    """URL, checksums and format of one file of the genome download plan."""
+    return GENOME_PLAN[wildcards.file]
+
+
+def get_genome_md5_list(wildcards):
+    """The published md5 list a chromosome is checked against (nothing for other files)."""
+    if GENOME_PLAN[wildcards.file]["uses_md5_list"]:
+        return L.genome_resource(md5_list_file(GENOME_DATA["genome"]))
+    return []
+
+
+def get_genome_set_spec(wildcards):
+    """The config entry (defaults filled in) of genome set ``wildcards.genome_set``."""
+    return GENOME_SETS[wildcards.genome_set]
+
+
+def get_genome_anchors(wildcards):
+    """The downloaded anchor file of genome set ``wildcards.genome_set``."""
+    spec = GENOME_SETS[wildcards.genome_set]
+    return L.genome_resource(annotation_file(wildcards.genome_set, spec["url"]))
+
+
+def get_genome_chromosome_gz(wildcards):
+    """The downloaded gzip FASTA of chromosome ``wildcards.chrom``."""
+    return L.genome_resource(chromosome_file(wildcards.chrom))
+
+
+def genome_chromosome_files(suffix):
+    """Every configured chromosome's decompressed file ``<chrom><suffix>``, in config order."""
+    return [L.genome_chromosome(suffix, c) for c in GENOME_CHROMS]

@@ -6,7 +6,8 @@ Data: ``seq`` (alphabet, tokens), ``io`` (strict readers, deterministic
 writers), ``motifs`` (JASPAR PWMs), ``simulate`` (background models and motif
 planting), ``datasets`` (one layout for every data source, encoded arrays),
 ``masks`` (valid, positive and scored positions of the motif ground truth),
-``config`` (checks beyond the JSON Schema), ``logs`` (rule logging).
+``config`` (checks beyond the JSON Schema), ``logs`` (rule logging),
+``genome`` (labelled windows cut from a reference genome, GC-matched negatives).
 
 Models and running them: ``models`` (Phase 1 attention), ``sparse`` (Phase 2
 selector and approximator), ``pipeline`` (Phase 3 joint pipeline and CNN),

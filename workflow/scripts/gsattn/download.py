@@ -11,6 +11,11 @@ sha256, source) is written next to it.
 Connection errors, time-outs, HTTP 5xx/429 and truncated transfers are retried
 with exponential back-off; a 4xx (404, 403), a wrong format, size or checksum
 stop at once with :class:`~gsattn.io.InputError` naming the URL and the reason.
+
+A :class:`PublishedFile` is pinned by an md5 instead of (or beside) a sha256: the
+md5 a host publishes (UCSC's ``md5sum.txt``, read with :func:`published_md5`) or
+one a config gives. One pinned with neither is only checked for its format, and
+its sha256 is written to the manifest for the user to pin.
 """
 
 from __future__ import annotations
@@ -77,17 +82,60 @@ class RemoteFile:
         return _SUFFIX_FORMATS.get(Path(self.url.split("?")[0]).suffix.lower(), "text")
 
 
+@dataclass(frozen=True)
+class PublishedFile(RemoteFile):
+    """A :class:`RemoteFile` pinned by an ``md5`` (32 lower-case hex digits) as well as,
+    or instead of, a ``sha256`` (``None``); with neither, only the format is checked."""
+
+    sha256: str | None = None
+    md5: str | None = None
+
+
+def _pins(remote: RemoteFile) -> dict[str, str]:
+    """The checksums ``remote`` pins, algorithm → expected hex digest."""
+    pins = {"sha256": remote.sha256, "md5": getattr(remote, "md5", None)}
+    return {algorithm: digest for algorithm, digest in pins.items() if digest}
+
+
+def digest_of(path: str | os.PathLike, algorithm: str) -> str:
+    """The ``algorithm`` (a :mod:`hashlib` name) hex digest of the file at ``path``."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def published_md5(md5_list: str | os.PathLike, name: str) -> str:
+    """The md5 of file ``name`` in an ``md5sum`` listing (``<md5>  <name>`` per line, UCSC's ``md5sum.txt``).
+
+    Raises
+    ------
+    InputError
+        Naming the listing and the line when a line is malformed, or the
+        listing when ``name`` is not in it.
+    """
+    with open(md5_list) as handle:
+        for lineno, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            fields = line.split()
+            if len(fields) != 2 or len(fields[0]) != 32 or set(fields[0].lower()) - set("0123456789abcdef"):
+                raise InputError(
+                    md5_list, lineno, "expected '<32 hex digits md5>  <file name>' (md5sum format)"
+                )
+            if fields[1].lstrip("*./") == name:
+                return fields[0].lower()
+    raise InputError(md5_list, None, f"lists no md5 for {name!r}; check the file name or the listing's URL")
+
+
 class _Transient(Exception):
     """A failure worth retrying (connection, time-out, 5xx, truncated transfer)."""
 
 
 def sha256_of(path: str | os.PathLike) -> str:
     """The sha256 hex digest of the file at ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return digest_of(path, "sha256")
 
 
 def resolve_mirror(
@@ -155,8 +203,12 @@ def check_file(path: Path, remote: RemoteFile, origin: str) -> str:
     if remote.size is not None and size != remote.size:
         raise InputError(origin, None, f"size is {size} bytes, expected {remote.size}")
     digest = sha256_of(path)
-    if digest != remote.sha256:
-        raise InputError(origin, None, f"sha256 is {digest}, expected {remote.sha256} (checksum mismatch)")
+    for algorithm, expected in _pins(remote).items():
+        got = digest if algorithm == "sha256" else digest_of(path, algorithm)
+        if got != expected:
+            raise InputError(origin, None, f"{algorithm} is {got}, expected {expected} (checksum mismatch)")
+    if not _pins(remote):
+        log.warning("%s: no checksum pinned; sha256 %s recorded in the manifest", origin, digest)
     return digest
 
 
@@ -261,6 +313,8 @@ def write_manifest(dest: Path, remote: RemoteFile, digest: str, source: str) -> 
         "sha256": digest,
         "source": source,
     }
+    if getattr(remote, "md5", None):
+        record["md5"] = remote.md5
     path = manifest_path(dest)
     with atomic_outputs(path) as (tmp,):
         tmp.write_text(json.dumps(record, indent=2) + "\n")
@@ -271,15 +325,16 @@ def _existing(dest: Path, remote: RemoteFile) -> bool:
     """``True`` if ``dest`` already holds the right file; stop if it holds another."""
     if not dest.exists():
         return False
-    digest = sha256_of(dest)
-    if digest != remote.sha256:
-        raise InputError(
-            dest,
-            None,
-            f"already exists with sha256 {digest}, expected {remote.sha256} for {remote.url}; "
-            "not overwritten: move or delete it and run again",
-        )
-    log.info("%s: already present with the pinned sha256; not fetched again", dest)
+    for algorithm, expected in _pins(remote).items():
+        digest = digest_of(dest, algorithm)
+        if digest != expected:
+            raise InputError(
+                dest,
+                None,
+                f"already exists with {algorithm} {digest}, expected {expected} for {remote.url}; "
+                "not overwritten: move or delete it and run again",
+            )
+    log.info("%s: already present with the pinned checksum; not fetched again", dest)
     return True
 
 
@@ -333,7 +388,7 @@ def fetch(
     dest.parent.mkdir(parents=True, exist_ok=True)
     if _existing(dest, remote):
         done = manifest_path(dest)
-        return done if done.exists() else write_manifest(dest, remote, remote.sha256, "existing file")
+        return done if done.exists() else write_manifest(dest, remote, sha256_of(dest), "existing file")
     tmp = dest.with_name(f".{dest.name}.part{os.getpid()}")
     try:
         if mirror is not None:

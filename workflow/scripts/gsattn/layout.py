@@ -31,6 +31,8 @@ The tree::
       phase3/<dataset>/interpretation/<model>/seed<seed>/
       phase3/verdicts.tsv, phase3/tests_adjusted.tsv
       learning_curve/<dataset>/n<size>/{data,seed<seed>}/
+      genome/chromosomes/<chrom>.fa(.fai)      decompressed chromosomes (config/genome.yaml)
+      genome/<set>/                            windows of one genome set: sequences.fa, labels.tsv, ...
       logs/<rule>/<key>.log, benchmarks/<rule>/<key>.tsv
 
 Paths are only built, never parsed: the scripts receive the identifiers of what
@@ -249,3 +251,23 @@ def teacher_compute(dataset: str, teacher: str, first_seed, reference: str) -> s
     if teacher == "attention":
         return phase1_profile("compute.tsv", dataset, reference)
     return teacher_model("compute.tsv", dataset, teacher, first_seed, reference)
+
+
+# ---- genome windows (config/genome.yaml, workflow/rules/genome.smk)
+
+GENOME_RESOURCES = "resources/genome"
+
+
+def genome_resource(file="{file}") -> str:
+    """``resources/genome/<file>``: a downloaded chromosome, md5 list or anchor file."""
+    return _join(GENOME_RESOURCES, file)
+
+
+def genome_chromosome(suffix: str = ".fa", chrom="{chrom}") -> str:
+    """``results/genome/chromosomes/<chrom><suffix>``: a decompressed chromosome (``.fa``, ``.fa.fai``)."""
+    return _join(RESULTS, "genome", "chromosomes", f"{chrom}{suffix}")
+
+
+def genome_set(file: str = "", genome_set="{genome_set}") -> str:
+    """``results/genome/<set>/<file>``: the labelled windows of one genome set."""
+    return _join(RESULTS, "genome", genome_set, file)
