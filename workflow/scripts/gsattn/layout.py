@@ -111,9 +111,9 @@ def data(file: str = "", dataset="{dataset}") -> str:
     return _join(RESULTS, "data", dataset, file)
 
 
-def real(file: str = "", name="{real}") -> str:
-    """``results/real/<name>/<file>``: a published set prepared by rule ``prepare_real``."""
-    return _join(RESULTS, "real", name, file)
+def real(file: str = "", real="{real}") -> str:
+    """``results/real/<real>/<file>``: published set ``real`` prepared by rule ``prepare_real``."""
+    return _join(RESULTS, "real", real, file)
 
 
 def data_draw(file: str = "", dataset="{dataset}", seed="{seed}") -> str:
