@@ -204,18 +204,11 @@ def _tiny_published(tmp_path: Path) -> tuple[Recipe, dict[str, str]]:
     for name, records in files.items():
         (tmp_path / name).write_text("".join(f">h{i}\n{s}\n" for i, s in enumerate(records)))
         paths[name] = str(tmp_path / name)
-    recipe = Recipe(
-        "tiny",
-        12,
-        True,
-        (
-            SourceFile("pos_train.fa", "pos_train", 1, "train"),
-            SourceFile("neg_train.fa", "neg_train", 0, "train"),
-            SourceFile("pos_test.fa", "pos_test", 1, "test"),
-            SourceFile("neg_test.fa", "neg_test", 0, "test"),
-        ),
-    )
-    return recipe, paths
+    # file pos_train.fa: IDs pos_train_<n>, class 1, published split train; and so on
+    files = [
+        SourceFile(n, n.removesuffix(".fa"), int(n[:3] == "pos"), n[4:].removesuffix(".fa")) for n in files
+    ]
+    return Recipe("tiny", 12, True, tuple(files)), paths
 
 
 @pytest.mark.parametrize("test_mode", ["published", "deduplicated"])
