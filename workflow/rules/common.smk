@@ -459,7 +459,7 @@ def real_source_files(source):
     return [f"resources/real/{source}/{file}" for file in REAL_SOURCES[source]]
 
 
-# Phase 4 preparation (prepare_real in real_data.smk): the published sets of real_data.sets,
+# Phase 4 preparation (prepare_real in real_sets.smk): the published sets of real_data.sets,
 # results/real/<name>/, each from the pinned files of its recipe (gsattn.real_recipes).
 from gsattn.real_recipes import RECIPES, check_real_sets, recipe_paths  # noqa: E402
 
