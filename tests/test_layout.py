@@ -12,6 +12,7 @@ from gsattn.teachers import TEACHERS, pipeline_fields, profile_fields
 VALUES = {"dataset": "synthetic", "model": "design", "teacher": "joint_pipeline", "rho": 0.05, "seed": 10}
 VALUES |= {"size": 4000}
 VALUES |= {"chrom": "chr21", "genome_set": "epd_tss"}  # genome windows (config/genome.yaml)
+VALUES |= {"real": "epd_core"}  # a published set of real_data.sets (rule prepare_real)
 BUILDERS = [
     name
     for name, f in inspect.getmembers(L, inspect.isfunction)
@@ -77,6 +78,7 @@ def test_the_tree():
     assert L.phase3_all("verdicts.tsv") == "results/phase3/verdicts.tsv"
     assert L.curve_model("m", "d", 40, 1) == "results/learning_curve/d/n40/seed1/m"
     assert L.curve_data("m", "d", 40) == "results/learning_curve/d/n40/data/m"
+    assert L.real("labels.tsv", "epd_core") == "results/real/epd_core/labels.tsv"
     assert (
         L.log("train_sparse", L.phase2_key())
         == "results/logs/train_sparse/{dataset}/{teacher}/rho{rho}/seed{seed}.log"

@@ -572,6 +572,30 @@ def real_source_files(source):
     return [f"resources/real/{source}/{file}" for file in REAL_SOURCES[source]]
 
 
+# Phase 4 preparation (prepare_real in real_sets.smk): the published sets of real_data.sets,
+# results/real/<name>/, each from the pinned files of its recipe (gsattn.real_recipes).
+from gsattn.real_recipes import RECIPES, check_real_sets, recipe_paths  # noqa: E402
+
+REAL_SETS = REAL_DATA["sets"]
+check_real_sets(REAL_SETS)
+REAL_SET_RE = names_regex(REAL_SETS)
+
+
+def get_real_spec(wildcards):
+    """The ``real_data.sets`` entry (defaults filled in) of set ``wildcards.real``."""
+    return REAL_SETS[wildcards.real]
+
+
+def get_real_sources(wildcards):
+    """The pinned files of set ``wildcards.real``'s recipe, in recipe order."""
+    return recipe_paths(REAL_SETS[wildcards.real]["recipe"])
+
+
+def get_real_file_names(wildcards):
+    """Registry names of those files, in the same order (the script pairs them up)."""
+    return [f.name for f in RECIPES[REAL_SETS[wildcards.real]["recipe"]].files]
+
+
 # data_seeds: every model seed trains and is evaluated on its own draw of every
 # data set, results/data/<dataset>/draw<seed>/ (workflow/rules/data.smk's *_draw
 # rules); false keeps the one draw of results/data/<dataset>/.

@@ -15,6 +15,7 @@ The tree::
     results/
       data/<dataset>/                          sequences, labels, sites, encoded.npz, oracle
       data/<dataset>/draw<seed>/               the same, seed <seed>'s own draw (data_seeds: true)
+      real/<name>/                             a published set prepared for a type: fasta data set
       phase1/<dataset>/<model>/seed<seed>/     one attention model
       phase1/<dataset>/<model>/                its compute profile (no seed)
       phase1/<dataset>/summary/
@@ -121,6 +122,11 @@ def benchmark(rule: str, key: str) -> str:
 def data(file: str = "", dataset="{dataset}") -> str:
     """``results/data/<dataset>/<file>``."""
     return _join(RESULTS, "data", dataset, file)
+
+
+def real(file: str = "", real="{real}") -> str:
+    """``results/real/<real>/<file>``: published set ``real`` prepared by rule ``prepare_real``."""
+    return _join(RESULTS, "real", real, file)
 
 
 def data_draw(file: str = "", dataset="{dataset}", seed="{seed}") -> str:
