@@ -61,6 +61,7 @@ rule check_long_budget:
         training=LONG["training"],
         budget=LONG["budget"],
         seed=LONG["seeds"][0],
+        device=config["device"],
         ids=get_long_ids,
     script:
         "../scripts/check_long_budget.py"

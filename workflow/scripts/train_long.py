@@ -3,7 +3,10 @@
 Reads the model's budget decision (rule ``check_long_budget``). Where it fits, the model
 is trained on the labels with :func:`gsattn.train.fit` (Adam, early stopping on the
 validation loss; the sparse model end to end, no teacher) and the best ``state_dict`` is
-saved. Where it is over budget, nothing is trained: ``model.pt`` holds an empty
+saved, with the wall-clock seconds of training and to the best validation epoch and
+the same in CPU seconds of the process (``cpu_seconds_to_best``: the CPU time of
+training × the share of the wall time spent up to the best epoch), which other jobs on
+the machine do not inflate. Where it is over budget, nothing is trained: ``model.pt`` holds an empty
 ``state_dict``, ``history.tsv`` no epoch, and ``hparams.json`` says ``status: over
 budget`` with the reason and the estimates, which every later table carries.
 """
@@ -38,13 +41,15 @@ def train(kind: str, config: dict, arrays: dict, training: dict, seed: int, devi
     cfg = TrainConfig(**(training | {"task": "binary"}))
     splits = {s: load_split(arrays, s, cfg.task) for s in ("train", "validation")}
     model = build_long_model(kind, config, seed)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     history, best = fit(model, splits["train"], splits["validation"], cfg, seed, device=device)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     model.load_state_dict(best)
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
     extra = {"training": cfg.to_dict(), "epochs_run": len(history), "best_epoch": best_epoch}
-    extra |= {"train_seconds": seconds, "seconds_to_best": history[best_epoch - 1]["seconds"]}
+    to_best = history[best_epoch - 1]["seconds"]
+    extra |= {"train_seconds": seconds, "seconds_to_best": to_best, "train_cpu_seconds": cpu}
+    extra |= {"cpu_seconds_to_best": cpu * to_best / history[-1]["seconds"]}
     extra |= {"n_trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
     return model, history, extra
 
