@@ -11,6 +11,7 @@ from gsattn.teachers import TEACHERS, pipeline_fields, profile_fields
 
 VALUES = {"dataset": "synthetic", "model": "design", "teacher": "joint_pipeline", "rho": 0.05, "seed": 10}
 VALUES |= {"size": 4000}
+VALUES |= {"length": 2000}  # learning at length
 BUILDERS = [
     name
     for name, f in inspect.getmembers(L, inspect.isfunction)
