@@ -428,4 +428,5 @@ def test_tiny_long_outputs(tiny_run):
             )
     assert np.isfinite(rows[(96, "sparse")]["selection_enrichment"])
     assert np.isfinite(rows[(96, "attention")]["recovery_auroc"])
+    assert all(0 <= rows[(n, "cnn")]["oracle_accuracy"] <= 1 for n in (96, 160))  # the PWM ceiling
     assert (tiny_run / "results/long/summary/long_sequences.png").read_bytes()[:4] == b"\x89PNG"

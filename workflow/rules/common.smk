@@ -586,6 +586,11 @@ def long_models(file):
     return [L.long_model(file, k["length"], k["model"], k["seed"]) for k in long_keys()]
 
 
+def long_oracles():
+    """The PWM-oracle table of every length (in ``LONG_LENGTHS`` order)."""
+    return [L.long_data("pwm_oracle.tsv", length) for length in LONG_LENGTHS]
+
+
 def long_outputs():
     """The long-sequence summary, or nothing when the task is off."""
     return [L.long_summary("summary.tsv")] if LONG_LENGTHS else []

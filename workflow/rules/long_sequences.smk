@@ -40,6 +40,17 @@ use rule encode_dataset as encode_dataset_long with:
         length=get_long_length,
 
 
+use rule score_pwm_oracle as score_pwm_oracle_long with:
+    input:
+        code=script_code("score_pwm_oracle"),
+        encoded=L.long_data("encoded.npz"),
+        motifs=L.long_data("motifs.tsv"),
+    output:
+        oracle=L.long_data("pwm_oracle.tsv"),
+    log:
+        L.log("score_pwm_oracle_long", "L{length}"),
+
+
 rule check_long_budget:
     input:
         code=script_code("check_long_budget"),
@@ -136,6 +147,7 @@ rule summarize_long:
         predictions=long_models("predictions.npz"),
         recovery=long_models("recovery.tsv"),
         selection=long_models("selection.tsv"),
+        oracle=long_oracles(),
     output:
         summary=report(
             L.long_summary("summary.tsv"),
@@ -164,6 +176,7 @@ rule summarize_long:
         runtime=10,
     params:
         models=long_keys(),
+        lengths=LONG_LENGTHS,
         n_boot=LONG["n_bootstrap"],
     script:
         "../scripts/summarize_long.py"

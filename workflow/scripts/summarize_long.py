@@ -12,6 +12,9 @@ order, ``params.models``) and writes:
   training step and of inference, the inference throughput, and the recovery and
   selection headlines (:func:`gsattn.long.recovery_headline`,
   :func:`gsattn.long.selection_headline`);
+  and, at each length, the test accuracy of the PWM-scan OR rule that knows the planted
+  matrices (``oracle_accuracy``, rule ``score_pwm_oracle_long``: the task's practical
+  ceiling, which falls as background hits multiply with length);
 * ``recovery.tsv`` and ``selection.tsv`` – every model's rows;
 * ``long_sequences.png`` – :func:`gsattn.long.long_figure`.
 """
@@ -45,12 +48,21 @@ def accuracy_intervals(per_seed: list[dict], predictions: list[str], keys: list[
     }
 
 
+def oracle_accuracy(path: str) -> float:
+    """Test accuracy of the PWM-scan OR rule in one ``pwm_oracle.tsv`` (NaN if absent)."""
+    found = [
+        r["value"] for r in read_table(path) if (r["classifier"], r["metric"]) == ("or_rule", "accuracy")
+    ]
+    return float(found[0]) if found else float("nan")
+
+
 def _read_all(paths: list[str]) -> list[dict]:
     return [row for path in paths for row in read_table(path)]
 
 
-def run(inputs: dict, keys: list[dict], n_boot: int, out: dict) -> None:
-    """Summarise; ``inputs``: lists metrics, predictions, recovery, selection (order of ``keys``)."""
+def run(inputs: dict, keys: list[dict], n_boot: int, out: dict, lengths: list[int] | None = None) -> None:
+    """Summarise; ``inputs``: lists metrics, predictions, recovery, selection (order of ``keys``)
+    and, optionally, ``oracle`` (one ``pwm_oracle.tsv`` per length of ``lengths``)."""
     per_seed = _read_all(inputs["metrics"])
     recovery, selection = _read_all(inputs["recovery"]), _read_all(inputs["selection"])
     accuracy = accuracy_intervals(per_seed, inputs["predictions"], keys, n_boot)
@@ -62,6 +74,8 @@ def run(inputs: dict, keys: list[dict], n_boot: int, out: dict) -> None:
         if k[1] in SELECTORS
     }
     rows = summary_rows(per_seed, accuracy, heads, chosen)
+    ceilings = dict(zip(lengths or [], map(oracle_accuracy, inputs.get("oracle", [])), strict=True))
+    rows = [r | {"oracle_accuracy": ceilings.get(r["length"], float("nan"))} for r in rows]
     with atomic_outputs(
         out["summary"], out["per_seed"], out["recovery"], out["selection"], out["figure"]
     ) as p:
@@ -72,10 +86,10 @@ def run(inputs: dict, keys: list[dict], n_boot: int, out: dict) -> None:
 
 
 def main(smk) -> None:
-    inputs = {k: list(smk.input[k]) for k in ("metrics", "predictions", "recovery", "selection")}
+    inputs = {k: list(smk.input[k]) for k in ("metrics", "predictions", "recovery", "selection", "oracle")}
     out = {k: smk.output[k] for k in ("summary", "per_seed", "recovery", "selection", "figure")}
     with rule_logging(smk.log[0], "summarize_long"):
-        run(inputs, smk.params.models, smk.params.n_boot, out)
+        run(inputs, smk.params.models, smk.params.n_boot, out, list(smk.params.lengths))
 
 
 if "snakemake" in globals():

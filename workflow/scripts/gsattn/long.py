@@ -506,6 +506,9 @@ def long_figure(rows: Sequence[dict], path: str) -> None:
         lengths = sorted({r["length"] for r in rows})
         ax.set_xticks(lengths, [str(n) for n in lengths])
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+    oracle = sorted({(r["length"], r.get("oracle_accuracy", math.nan)) for r in rows})
+    if any(np.isfinite(v) for _, v in oracle):
+        axes.flat[0].plot(*zip(*oracle, strict=True), "s:", color="grey", label="PWM oracle (OR rule)")
     axes.flat[0].legend(loc="best", fontsize=8)
     fig.suptitle("Learning at length: the same motifs and rule in a longer background")
     fig.savefig(path, dpi=120, format="png")
