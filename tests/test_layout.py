@@ -13,6 +13,7 @@ VALUES = {"dataset": "synthetic", "model": "design", "teacher": "joint_pipeline"
 VALUES |= {"size": 4000}
 VALUES |= {"chrom": "chr21", "genome_set": "epd_tss"}  # genome windows (config/genome.yaml)
 VALUES |= {"real": "epd_core"}  # a published set of real_data.sets (rule prepare_real)
+VALUES |= {"length": 2000}  # learning at length
 BUILDERS = [
     name
     for name, f in inspect.getmembers(L, inspect.isfunction)

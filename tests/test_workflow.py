@@ -76,6 +76,15 @@ def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_s
     assert jobs["interpret_model"] == n_data * 3 * n_seeds and jobs["summarize_interpretability"] == n_data
     # teacher: winner waits for the declared verdicts: no joint-pipeline student planned yet
     assert "results/phase2/" in result.stdout and "/joint_pipeline/rho" not in result.stdout
+    # learning at length: every length x model planned, every seed trained and evaluated
+    long = yaml.safe_load((REPO / configfile).read_text())["long_sequences"]
+    n_long, n_long_seeds = len(long["lengths"]) * 3, len(long["seeds"])
+    assert jobs["plant_motifs_long"] == len(long["lengths"]) and jobs["check_long_budget"] == n_long
+    assert (
+        jobs["train_long"] == jobs["evaluate_long"] == n_long * n_long_seeds and jobs["summarize_long"] == 1
+    )
+    longest = f"results/long/L{max(long['lengths'])}/attention/seed{long['seeds'][-1]}/metrics.tsv"
+    assert longest in result.stdout and (configfile != "config/paper.yaml" or "/L16384/" in longest)
 
 
 @pytest.fixture(scope="module")
@@ -441,3 +450,21 @@ def test_frontier_target(tiny_run):
             tiny_run / f"results/phase2/{name}/attention/frontier/separable/rho0.1/seed1/model.pt"
         ).exists()
         assert not (tiny_run / f"results/phase2/{name}/attention/frontier/design/rho0.1").exists()
+
+
+def test_tiny_long_outputs(tiny_run):
+    """Learning at length: the attention model fits the memory budget at 96 bp, not at 160."""
+    rows = {(r["length"], r["model"]): r for r in read_table(tiny_run / "results/long/summary/summary.tsv")}
+    assert set(rows) == {(n, m) for n in (96, 160) for m in ("attention", "sparse", "cnn")}
+    over = rows[(160, "attention")]
+    assert over["status"] == "over budget" and over["reason"].startswith("memory: estimated")
+    assert np.isnan(over["accuracy"]) and over["estimated_bytes"] > 0.005e9
+    for key, row in rows.items():
+        if key != (160, "attention"):
+            assert (
+                row["status"] == "trained" and 0 <= row["accuracy"] <= 1 and row["peak_rss_train_bytes"] > 0
+            )
+    assert np.isfinite(rows[(96, "sparse")]["selection_enrichment"])
+    assert np.isfinite(rows[(96, "attention")]["recovery_auroc"])
+    assert all(0 <= rows[(n, "cnn")]["oracle_accuracy"] <= 1 for n in (96, 160))  # the PWM ceiling
+    assert (tiny_run / "results/long/summary/long_sequences.png").read_bytes()[:4] == b"\x89PNG"

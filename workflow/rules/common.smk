@@ -104,6 +104,7 @@ def get_final_outputs():
     if COMPARED:
         floors += [L.phase3_all("verdicts.tsv")]
     floors += [L.comparison("interpretability.tsv", dataset) for dataset in names]
+    floors += long_outputs()  # learning at length (long_sequences.smk), if on
     return (
         data + truth + summary + phase2 + [L.scaling("scaling.tsv")] + phase3 + floors
     )
@@ -705,3 +706,80 @@ def get_genome_chromosome_gz(wildcards):
 def genome_chromosome_files(suffix):
     """Every configured chromosome's decompressed file ``<chrom><suffix>``, in config order."""
     return [L.genome_chromosome(suffix, c) for c in GENOME_CHROMS]
+
+
+# Learning at length (workflow/rules/long_sequences.smk): the long-sequence task of
+# config long_sequences, results/long/L<length>/...; off when no length is given or
+# no data set is synthetic (base: null takes the first synthetic one).
+from gsattn.long_task import LONG_MODELS, base_dataset, long_spec  # noqa: E402
+
+LONG = config["long_sequences"]
+LONG_BASE = base_dataset(DATASETS, LONG["base"])
+LONG_LENGTHS = LONG["lengths"] if LONG_BASE else []
+LONG_RE = _alternatives([m for m in LONG_MODELS if m in LONG["models"]])
+LONG_SPECS = {
+    "attention": PHASE1["models"][REFERENCE],
+    "sparse": {"rho": LONG["rho"], **PHASE2["model"]},
+    "cnn": PHASE3["pipeline"],
+}
+
+
+def get_long_spec(wildcards):
+    """The base data set's entry at length ``wildcards.length`` (uniform positions)."""
+    base = DATASETS[LONG_BASE]
+    return long_spec(base, int(wildcards.length), LONG["n_sequences"])
+
+
+def get_long_background(wildcards):
+    """FASTA the base data set's Markov background is fitted on, or nothing (i.i.d.)."""
+    bg = DATASETS[LONG_BASE]["background"]
+    return [bg["fasta"]] if bg["model"] == "markov" else []
+
+
+def get_long_length(wildcards):
+    """Model input length of the long task at ``wildcards.length``."""
+    return int(wildcards.length)
+
+
+def get_long_ids(wildcards):
+    """``length`` (int), ``model`` and, where the job has one, ``seed`` (int)."""
+    ids = {"length": int(wildcards.length), "model": wildcards.model}
+    if "seed" in wildcards.keys():
+        ids["seed"] = int(wildcards.seed)
+    return ids
+
+
+def get_long_mem_mb(wildcards):
+    """Memory of a long-sequence job: the budget's memory plus 2 GB for the process."""
+    return int(LONG["budget"]["memory_gb"] * 1000) + 2000
+
+
+def get_long_runtime(wildcards):
+    """Minutes a long-sequence training job may run: twice the time budget, at least 10."""
+    return max(10, int(2 * LONG["budget"]["seconds"] / 60))
+
+
+def long_keys():
+    """``length``, ``model``, ``seed`` of every long-sequence model, length-major."""
+    return [
+        {"length": length, "model": model, "seed": seed}
+        for length in LONG_LENGTHS
+        for model in LONG_MODELS
+        if model in LONG["models"]
+        for seed in LONG["seeds"]
+    ]
+
+
+def long_models(file):
+    """``file`` of every long-sequence model (order of ``long_keys``)."""
+    return [L.long_model(file, k["length"], k["model"], k["seed"]) for k in long_keys()]
+
+
+def long_oracles():
+    """The PWM-oracle table of every length (in ``LONG_LENGTHS`` order)."""
+    return [L.long_data("pwm_oracle.tsv", length) for length in LONG_LENGTHS]
+
+
+def long_outputs():
+    """The long-sequence summary, or nothing when the task is off."""
+    return [L.long_summary("summary.tsv")] if LONG_LENGTHS else []

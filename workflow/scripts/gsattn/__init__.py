@@ -29,6 +29,9 @@ the selected positions the motifs), ``receptive`` (what the student reads),
 ``floors`` (trivial Phase 3 baselines), ``compare`` (the Phase 3 comparison
 rows of one data set), ``verdicts`` (the study's verdict rules),
 ``interpretability`` (across-seed attribution summary); ``plots`` (figures).
+
+Learning at length: ``long_task`` (the long task's data set entry, standard library
+only) and ``long`` (its models, the budget rule, measurements, summary and figure).
 """
 
 __version__ = "0.1.0"

@@ -34,6 +34,10 @@ The tree::
       learning_curve/<dataset>/n<size>/{data,seed<seed>}/
       genome/chromosomes/<chrom>.fa(.fai)      decompressed chromosomes (config/genome.yaml)
       genome/<set>/                            windows of one genome set: sequences.fa, labels.tsv, ...
+      long/L<length>/data/                     the long-sequence task at one length
+      long/L<length>/<model>/                  its budget decision (no seed)
+      long/L<length>/<model>/seed<seed>/       one long-sequence model
+      long/summary/
       logs/<rule>/<key>.log, benchmarks/<rule>/<key>.tsv
 
 Paths are only built, never parsed: the scripts receive the identifiers of what
@@ -235,6 +239,34 @@ def curve_data(file: str = "", dataset="{dataset}", size="{size}") -> str:
 def curve_model(file: str = "", dataset="{dataset}", size="{size}", seed="{seed}") -> str:
     """``results/learning_curve/<dataset>/n<size>/seed<seed>/<file>``."""
     return _join(RESULTS, "learning_curve", curve_seed_key(dataset, size, seed), file)
+
+
+# ---- learning at length (long_sequences)
+
+
+def long_key(length="{length}", model="{model}", seed="{seed}") -> str:
+    """``L<length>/<model>/seed<seed>``: one long-sequence model."""
+    return f"L{length}/{model}/seed{seed}"
+
+
+def long_data(file: str = "", length="{length}") -> str:
+    """``results/long/L<length>/data/<file>``: the long-sequence task at one length."""
+    return _join(RESULTS, "long", f"L{length}", "data", file)
+
+
+def long_budget(file: str = "", length="{length}", model="{model}") -> str:
+    """``results/long/L<length>/<model>/<file>``: the budget decision of one model at one length."""
+    return _join(RESULTS, "long", f"L{length}", model, file)
+
+
+def long_model(file: str = "", length="{length}", model="{model}", seed="{seed}") -> str:
+    """``results/long/L<length>/<model>/seed<seed>/<file>``."""
+    return _join(RESULTS, "long", long_key(length, model, seed), file)
+
+
+def long_summary(file: str = "") -> str:
+    """``results/long/summary/<file>``: across lengths, models and seeds."""
+    return _join(RESULTS, "long", SUMMARY, file)
 
 
 # ---- teachers
