@@ -453,18 +453,17 @@ def test_frontier_target(tiny_run):
 
 
 def test_tiny_long_outputs(tiny_run):
-    """Learning at length: the attention model fits the memory budget at 96 bp, not at 160."""
-    rows = {(r["length"], r["model"]): r for r in read_table(tiny_run / "results/long/summary/summary.tsv")}
-    assert set(rows) == {(n, m) for n in (96, 160) for m in ("attention", "sparse", "cnn")}
-    over = rows[(160, "attention")]
+    """Learning at length: the attention model is over the memory budget, sparse and CNN are trained."""
+    rows = {r["model"]: r for r in read_table(tiny_run / "results/long/summary/summary.tsv")}
+    assert set(rows) == {"attention", "sparse", "cnn"} and {r["length"] for r in rows.values()} == {96}
+    over = rows["attention"]
     assert over["status"] == "over budget" and over["reason"].startswith("memory: estimated")
-    assert np.isnan(over["accuracy"]) and over["estimated_bytes"] > 0.005e9
-    for key, row in rows.items():
-        if key != (160, "attention"):
-            assert (
-                row["status"] == "trained" and 0 <= row["accuracy"] <= 1 and row["peak_rss_train_bytes"] > 0
-            )
-    assert np.isfinite(rows[(96, "sparse")]["selection_enrichment"])
-    assert np.isfinite(rows[(96, "attention")]["recovery_auroc"])
-    assert all(0 <= rows[(n, "cnn")]["oracle_accuracy"] <= 1 for n in (96, 160))  # the PWM ceiling
+    assert np.isnan(over["accuracy"]) and over["estimated_bytes"] > 0.003e9
+    for model in ("sparse", "cnn"):
+        row = rows[model]
+        assert row["status"] == "trained" and 0 <= row["accuracy"] <= 1 and row["peak_rss_train_bytes"] > 0
+        assert 0 <= row["oracle_accuracy"] <= 1  # the PWM ceiling at this length
+    assert np.isfinite(rows["sparse"]["selection_enrichment"]) and np.isfinite(
+        rows["sparse"]["recovery_auroc"]
+    )
     assert (tiny_run / "results/long/summary/long_sequences.png").read_bytes()[:4] == b"\x89PNG"
