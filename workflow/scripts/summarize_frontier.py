@@ -22,6 +22,7 @@ import numpy as np
 from gsattn.flops import attention_flops
 from gsattn.frontier import (
     choose_design_points,
+    criteria_by_rho,
     frontier_criteria,
     frontier_figure,
     passes_from,
@@ -69,7 +70,7 @@ def grid_rows(inputs: dict, p: dict) -> tuple[list[dict], dict[str, list[dict]]]
     ):
         name, options = selector["name"], selector["options"]
         tables[name] = read_table(crit_path)
-        criteria = {(r["criterion"], float(r["rho"])): r for r in tables[name] if r["rho"] != "all"}
+        criteria = criteria_by_rho(tables[name])
         metrics = {(float(r["rho"]), r["metric"]): r["mean"] for r in read_table(metric_path)}
         for rho in rhos:
             profile = {r["metric"]: r["value"] for r in read_table(next(compute))}

@@ -23,6 +23,7 @@ from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, read_table, write_columns, write_table
 from gsattn.logs import rule_logging
 from gsattn.long import TRAINED, build_long_model, model_config, sdpa_only
+from gsattn.sparse import count_trainable
 from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
 
 log = logging.getLogger("train_long")
@@ -50,7 +51,7 @@ def train(kind: str, config: dict, arrays: dict, training: dict, seed: int, devi
     to_best = history[best_epoch - 1]["seconds"]
     extra |= {"train_seconds": seconds, "seconds_to_best": to_best, "train_cpu_seconds": cpu}
     extra |= {"cpu_seconds_to_best": cpu * to_best / history[-1]["seconds"]}
-    extra |= {"n_trainable": sum(p.numel() for p in model.parameters() if p.requires_grad)}
+    extra |= {"n_trainable": count_trainable(model)}
     return model, history, extra
 
 

@@ -305,14 +305,15 @@ def memory_slope(rows: list[dict], key: str) -> tuple[float, list[tuple[int, flo
     """Log-log slope of ``key`` against ``length`` over the rows where it is finite.
 
     Returns the slope (NaN under two points) and the ``(length, value)`` points used."""
-    pts = sorted((int(r["length"]), float(r[key])) for r in rows if np.isfinite(_number(r.get(key))))
+    pts = sorted((int(r["length"]), float(r[key])) for r in rows if np.isfinite(as_number(r.get(key))))
     if len(pts) < 2:
         return np.nan, pts
     x, y = np.log([p[0] for p in pts]), np.log([max(p[1], 1) for p in pts])
     return float(np.polyfit(x, y, 1)[0]), pts
 
 
-def _number(value) -> float:
+def as_number(value) -> float:
+    """``float(value)``, NaN where a table cell is not a number (``"NA"``, ``None``, text)."""
     try:
         return float(value)
     except (TypeError, ValueError):

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from gsattn.criteria import as_number
 from gsattn.flops import attention_block_flops, attention_flops, sparse_block_flops, sparse_flops
 from gsattn.models import ModelConfig
 from gsattn.sparse import SparseConfig
@@ -62,17 +63,16 @@ def passes_from(
     passes, then every integer length between it and the grid length before it, so the
     answer is exact wherever the reduction does not dip back below the threshold between
     two grid points (it grows with L but for the rounding of ``k = ceil(rho L)``)."""
+
+    def passes(length: int) -> bool:
+        return reduction(sparse, teacher, length, block) >= threshold
+
     previous, length = 0, 1
-    while length <= max_length:
-        if reduction(sparse, teacher, length, block) >= threshold:
-            for candidate in range(previous + 1, length + 1):
-                if reduction(sparse, teacher, candidate, block) >= threshold:
-                    return candidate
+    while previous < max_length:
+        length = min(length, max_length)  # the longest length is always probed
+        if passes(length):
+            return next(c for c in range(previous + 1, length + 1) if passes(c))
         previous, length = length, max(length + 1, math.floor(length * GRID_FACTOR))
-    if previous < max_length and reduction(sparse, teacher, max_length, block) >= threshold:
-        for candidate in range(previous + 1, max_length + 1):
-            if reduction(sparse, teacher, candidate, block) >= threshold:
-                return candidate
     return None
 
 
@@ -126,16 +126,10 @@ def choose_design_points(points: Sequence[dict], tolerance: float) -> dict:
     return chosen
 
 
-def _number(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _criteria_by_rho(rows: Sequence[dict]) -> dict:
-    """``(criterion, rho) -> row`` of one selector's Phase 2 criteria table."""
-    return {(r["criterion"], _number(r["rho"])): r for r in rows}
+def criteria_by_rho(rows: Sequence[dict]) -> dict:
+    """``(criterion, rho) -> row`` of one selector's Phase 2 criteria table (``rho`` as a float;
+    NaN for the ``all`` rows)."""
+    return {(r["criterion"], as_number(r["rho"])): r for r in rows}
 
 
 def point_row(
@@ -155,7 +149,7 @@ def point_row(
     selector, options
         Grid name and the full selector options (kernel, channels, separable).
     criteria
-        ``(criterion, rho) -> row`` of the selector's criteria table (:func:`_criteria_by_rho`).
+        ``(criterion, rho) -> row`` of the selector's criteria table (:func:`criteria_by_rho`).
     metrics
         ``(rho, metric) -> mean over seeds`` of its metrics summary.
     compute
@@ -176,27 +170,27 @@ def point_row(
         "selector_kernel": options["selector_kernel"],
         "selector_channels": options["selector_channels"],
         "selector_separable": bool(options.get("selector_separable", False)),
-        "accuracy_fraction": _number(crit("accuracy_fraction")),
-        "accuracy_fraction_ci_low": _number(crit("accuracy_fraction", "ci_low")),
-        "accuracy_fraction_ci_high": _number(crit("accuracy_fraction", "ci_high")),
+        "accuracy_fraction": as_number(crit("accuracy_fraction")),
+        "accuracy_fraction_ci_low": as_number(crit("accuracy_fraction", "ci_low")),
+        "accuracy_fraction_ci_high": as_number(crit("accuracy_fraction", "ci_high")),
         "accuracy_fraction_verdict": crit("accuracy_fraction", "verdict"),
         "val_accuracy_fraction": val_fraction,
         "cosine": metrics.get((rho, "cosine"), float("nan")),
         "mse": metrics.get((rho, "mse"), float("nan")),
-        "selection_p": _number(crit("selection_is_motifs")),
+        "selection_p": as_number(crit("selection_is_motifs")),
         "selection_verdict": crit("selection_is_motifs", "verdict"),
-        "flops": _number(compute.get("flops_analytical")),
-        "flops_attention_block": _number(compute.get("flops_analytical_attention_block")),
+        "flops": as_number(compute.get("flops_analytical")),
+        "flops_attention_block": as_number(compute.get("flops_analytical_attention_block")),
         "teacher_flops": lengths["teacher_flops"],
-        "compute_reduction": _number(crit("compute_reduction")),
-        "compute_reduction_attention_block": _number(crit("compute_reduction_attention_block")),
-        "time_per_batch_s": _number(compute.get("time_per_batch_median")),
-        "throughput": _number(compute.get("throughput")),
-        "sequence_seen": _number(crit("sequence_seen")),
-        "sequence_seen_ci_low": _number(crit("sequence_seen", "ci_low")),
-        "sequence_seen_ci_high": _number(crit("sequence_seen", "ci_high")),
-        "selected_share": _number(crit("sequence_seen", "threshold")),
-        "trained_length": int(_number(compute.get("length"))),
+        "compute_reduction": as_number(crit("compute_reduction")),
+        "compute_reduction_attention_block": as_number(crit("compute_reduction_attention_block")),
+        "time_per_batch_s": as_number(compute.get("time_per_batch_median")),
+        "throughput": as_number(compute.get("throughput")),
+        "sequence_seen": as_number(crit("sequence_seen")),
+        "sequence_seen_ci_low": as_number(crit("sequence_seen", "ci_low")),
+        "sequence_seen_ci_high": as_number(crit("sequence_seen", "ci_high")),
+        "selected_share": as_number(crit("sequence_seen", "threshold")),
+        "trained_length": int(as_number(compute.get("length"))),
         "passes_from_length": lengths["passes_from_length"],
         "passes_from_length_attention_block": lengths["passes_from_length_attention_block"],
     }
@@ -307,7 +301,7 @@ def frontier_criteria(
     for rho, point in chosen.items():
         out.append(design_point_row(point, tolerance))
         for r in tables[point["selector"]]:
-            if _number(r["rho"]) == rho:
+            if as_number(r["rho"]) == rho:
                 out.append({"selector": point["selector"], **r})
         out.append(length_row(point, criteria["compute_reduction"], max_length))
     out.append(target_row(rows, criteria))
