@@ -266,3 +266,50 @@ def test_wilcoxon_primary_test_must_reach_alpha_at_config_time(n_seeds, n_datase
         check_config(config)
     config["phase3"]["primary_test"] = "paired_t"
     check_config(config)
+
+
+def test_wilcoxon_reachability_is_judged_on_the_data_set_with_fewest_seeds():
+    """7 seeds reach alpha for two data sets; one of them with 6 of its own does not."""
+    datasets = {"a": {"type": "synthetic"}, "b": {"type": "synthetic", "seeds": [1, 2, 3, 4, 5, 6]}}
+    config = _validated(
+        {"datasets": datasets, "seeds": list(range(7)), "phase3": {"primary_test": "wilcoxon"}}
+    )
+    with pytest.raises(ConfigError, match="wilcoxon with 6 seeds and 2 data set"):
+        check_config(config)
+    config["datasets"]["b"]["seeds"] = list(range(7))
+    check_config(config)
+
+
+FASTA = {"type": "fasta", "fasta": "a.fa", "labels": "l.tsv", "length": 64}
+
+
+@pytest.mark.parametrize(
+    ("datasets", "message"),
+    [
+        ({"u": FASTA | {"phase1_models": ["design"]}}, r"datasets\.u\.phase1_models: must include"),
+        ({"u": FASTA | {"phase1_models": ["attention", "nope"]}}, r"\['nope'\] not in phase1\.models"),
+        ({"u": FASTA | {"models_from": "u"}}, r"datasets\.u\.models_from: 'u' is not another data set"),
+        ({"u": FASTA | {"models_from": "w"}}, r"'w' is not another data set"),
+        (
+            {"u": FASTA, "v": FASTA | {"models_from": "u"}, "w": FASTA | {"models_from": "v"}},
+            r"datasets\.w\.models_from: 'v' reuses models itself",
+        ),
+        ({"u": FASTA, "v": FASTA | {"models_from": "u", "length": 70}}, r"length 70 differs from u's 64"),
+        ({"u": FASTA, "v": FASTA | {"models_from": "u", "seeds": [1]}}, r"datasets\.v\.seeds: .* takes u's"),
+        (
+            {"u": FASTA, "v": FASTA | {"models_from": "u", "phase1_models": ["attention"]}},
+            r"datasets\.v\.phase1_models: .* takes u's",
+        ),
+    ],
+)
+def test_per_data_set_study_keys_are_checked(datasets, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(_validated({"datasets": datasets}))
+
+
+def test_per_data_set_study_keys_that_hold_pass():
+    datasets = {
+        "u": FASTA | {"seeds": [1, 2], "phase1_models": ["attention"]},
+        "v": FASTA | {"models_from": "u"},
+    }
+    check_config(_validated({"datasets": datasets}))

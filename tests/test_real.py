@@ -6,7 +6,7 @@ reconstruction and its malformed rows, N and ambiguity codes, wrong lengths,
 stratified and seeded splits. Then the real files of the offline mirror
 (``$GSA_REAL_DATA``, else ``../shared/data/real/``; skipped without it) against
 the facts their PROVENANCE.md states, and the workflow: one prepared set through
-Snakemake from the mirror, and a dry run of ``config/real.yaml`` that plans the
+Snakemake from the mirror, and a dry run of the default config that plans the
 whole study on the real sets.
 """
 
@@ -40,6 +40,7 @@ from gsattn.real import (
     read_kmer_tsv,
     read_source_fasta,
     reverse_complement_members,
+    subsample_per_class,
 )
 from gsattn.real_recipes import RECIPES, Recipe, SourceFile, check_real_sets, recipe_paths
 from gsattn.seq import reverse_complement
@@ -335,6 +336,24 @@ def test_config_checks_name_the_set_and_the_key():
         check_real_sets({"s": _spec(test="deduplicated")})
 
 
+def test_max_per_class_is_refused_where_the_test_split_is_published():
+    with pytest.raises(ConfigError, match=r"real_data\.sets\.s\.max_per_class: recipe 'ienhancer2l'"):
+        check_real_sets({"s": _spec(recipe="ienhancer2l", max_per_class=100)})
+    check_real_sets({"s": _spec(max_per_class=100)})
+
+
+def test_subsampling_keeps_at_most_n_per_class_in_file_order_and_is_seeded():
+    records = [_rec(f"p{i}", "A", 1) for i in range(10)] + [_rec(f"n{i}", "C", 0) for i in range(4)]
+    kept, left_out = subsample_per_class(records, 5, seed=1)
+    assert sum(r.label == 1 for r in kept) == 5 and sum(r.label == 0 for r in kept) == 4  # 4 < 5: all kept
+    assert [r.id for r in kept] == [r.id for r in records if r in kept]  # file order
+    assert sorted(r.id for r in kept + left_out) == sorted(r.id for r in records)
+    assert subsample_per_class(records, 5, seed=1) == (kept, left_out)  # the same draw again
+    assert subsample_per_class(records, 5, seed=2)[0] != kept  # another seed, another draw
+    assert subsample_per_class(records, None, seed=1) == (records, [])
+    assert subsample_per_class(records, 10, seed=1) == (records, [])  # exactly at the class size
+
+
 def test_every_recipe_file_is_pinned_in_the_registry():
     sources = load_sources(REPO / "resources" / "real_sources.yaml")
     for name, recipe in RECIPES.items():
@@ -343,20 +362,16 @@ def test_every_recipe_file_is_pinned_in_the_registry():
         assert recipe_paths(name)[0] == f"resources/real/{recipe.source}/{recipe.files[0].name}"
 
 
-def test_real_config_is_the_default_config_plus_the_real_sets():
+def test_default_config_reads_the_real_sets_from_their_prepared_files():
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    real = yaml.safe_load((REPO / "config" / "real.yaml").read_text())
-    assert {k: v for k, v in real.items() if k != "datasets"} == {
-        k: v for k, v in default.items() if k != "datasets"
-    }
-    assert real["datasets"]["synthetic"] == default["datasets"]["synthetic"]
     for name in ("ienhancer2l", "ienhancer2l_dedup", "epd_promoters", "epd_core"):
-        spec = real["datasets"][name]
+        spec = default["datasets"][name]
         assert (
             spec["fasta"] == f"results/real/{name}/sequences.fa"
             and spec["labels"] == f"results/real/{name}/labels.tsv"
         )
-        assert spec["length"] == RECIPES[real["real_data"]["sets"][name]["recipe"]].length
+        assert spec["length"] == RECIPES[default["real_data"]["sets"][name]["recipe"]].length
+    assert default["datasets"]["ienhancer2l_dedup"]["models_from"] == "ienhancer2l"
 
 
 # --------------------------------------------------------------------------- the real files
@@ -441,7 +456,7 @@ def _snakemake(*args, cwd, env=None) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_prepare_real_runs_from_the_mirror(tmp_path):
     env = os.environ | {MIRROR_ENV: str(_mirror())}
-    config = ("--configfile", str(REPO / "config" / "real.yaml"), "--directory", str(tmp_path))
+    config = ("--configfile", str(REPO / "config" / "config.yaml"), "--directory", str(tmp_path))
     _snakemake("--cores", "1", *config, "results/real/epd_core/summary.tsv", cwd=tmp_path, env=env)
     assert (tmp_path / "resources/real/epd_core/dev.tsv.manifest.json").exists()
     rows = read_table(tmp_path / "results/real/epd_core/summary.tsv")
@@ -455,12 +470,12 @@ def test_prepare_real_runs_from_the_mirror(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_config_plans_the_whole_study_on_the_real_sets(tmp_path):
+def test_default_config_plans_the_whole_study_on_the_real_sets(tmp_path):
     env = os.environ | {MIRROR_ENV: str(_mirror())}
     result = _snakemake(
         "-n",
         "--configfile",
-        str(REPO / "config" / "real.yaml"),
+        str(REPO / "config" / "config.yaml"),
         "--directory",
         str(tmp_path),
         cwd=tmp_path,
@@ -471,12 +486,17 @@ def test_real_config_plans_the_whole_study_on_the_real_sets(tmp_path):
         for parts in (line.split() for line in result.stdout.splitlines())
         if len(parts) == 2 and parts[1].isdigit()
     }
-    n_data, n_seeds, n_ablation = 5, 5, 3  # synthetic + four real sets
+    n_data = 5  # synthetic + four real sets
     assert jobs["download_source"] == 4 + 12 + 1  # layer 1 files, EPD and BDGP files, dev.tsv
     assert jobs["prepare_real"] == 4 and jobs["import_fasta"] == 4 and jobs["plant_motifs"] == 1
     assert jobs["encode_dataset"] == jobs["fit_floors"] == n_data
-    assert jobs["train_attention"] == n_data * (n_seeds + 2 * n_ablation)
-    assert jobs["train_sparse"] == n_data * 3 * n_seeds and jobs["train_pipeline"] == n_data * 2 * n_seeds
+    # synthetic and epd_core: 5 reference seeds + 2 ablations x 3 seeds; ienhancer2l (and the
+    # de-duplicated evaluation of its models) and epd_promoters: the reference, 3 seeds
+    assert jobs["train_attention"] == 2 * 11 + 3 * 3
+    assert jobs["train_sparse"] == 3 * (2 * 5 + 3 * 3) and jobs["train_pipeline"] == 2 * (2 * 5 + 3 * 3)
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
+    # the de-duplicated set trains nothing: its jobs copy ienhancer2l's models
+    dedup = "results/phase1/ienhancer2l_dedup/attention/seed3/model.pt"
+    assert dedup in result.stdout and "results/phase1/ienhancer2l_dedup/design/" not in result.stdout
     for name in ("ienhancer2l", "ienhancer2l_dedup", "epd_promoters", "epd_core"):
         assert f"results/phase3/{name}/comparison/" in result.stdout

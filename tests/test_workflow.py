@@ -48,32 +48,51 @@ def test_snakefmt_and_ruff_are_clean():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _study(config: dict) -> dict[str, tuple[int, int]]:
+    """Per data set: (model seeds, Phase 1 models trained), as the config writes them down."""
+    default = yaml.safe_load((REPO / "config/config.yaml").read_text())  # the schema's defaults
+    models = config.get("phase1", {}).get("models") or default["phase1"]["models"]
+    study = {}
+    for name, spec in config["datasets"].items():
+        source = config["datasets"][spec.get("models_from") or name]
+        seeds = len(source.get("seeds") or config["seeds"])
+        study[name] = (seeds, len(source.get("phase1_models") or models))
+    return study
+
+
 @pytest.mark.parametrize(
-    ("configfile", "n_data", "n_seeds", "n_ablation_seeds", "draws"),
-    [("config/config.yaml", 1, 5, 3, False), ("config/paper.yaml", 2, 10, 10, True)],
+    ("configfile", "n_models", "draws"),
+    # default: synthetic and epd_core 5 reference seeds + 2 ablations x 3 seeds; ienhancer2l,
+    # its de-duplicated re-evaluation and epd_promoters the reference with 3 seeds
+    [("config/config.yaml", 2 * 11 + 3 * 3, False), ("config/paper.yaml", 2 * 30, True)],
 )
-def test_dry_run_shows_the_whole_chain(configfile, n_data, n_seeds, n_ablation_seeds, draws, tmp_path):
+def test_dry_run_shows_the_whole_chain(configfile, n_models, draws, tmp_path):
     result = snakemake("-n", "--configfile", str(REPO / configfile), "--directory", str(tmp_path))
     jobs = {
         parts[0]: int(parts[1])
         for parts in (line.split() for line in result.stdout.splitlines())
         if len(parts) == 2 and parts[1].isdigit()
     }
-    n_models = n_data * (n_seeds + 2 * n_ablation_seeds)  # the reference with every seed, two ablations
+    config = yaml.safe_load((REPO / configfile).read_text())
+    study = _study(config)
+    n_data, seeds = len(study), sum(s for s, _ in study.values())  # seeds: summed over data sets
+    n_synthetic = sum(spec["type"] == "synthetic" for spec in config["datasets"].values())
     # data_seeds (paper config): one draw of every data set per seed, floors per draw
-    data, n_draws = ("_draw", n_data * n_seeds) if draws else ("", n_data)
-    assert jobs[f"plant_motifs{data}"] == n_draws and jobs[f"encode_dataset{data}"] == n_draws
+    data, n_draws = ("_draw", seeds) if draws else ("", n_data)
+    assert jobs[f"plant_motifs{data}"] == (seeds if draws else n_synthetic)
+    assert jobs[f"encode_dataset{data}"] == n_draws
     assert jobs[f"score_pwm_oracle{data}"] == n_draws and jobs[f"fit_floors{data}"] == n_draws
     assert ("plant_motifs_draw" in jobs) == draws and ("plant_motifs" in jobs) != draws
     assert jobs["train_attention"] == n_models and jobs["evaluate_recovery"] == n_models
-    assert jobs["extract_attention"] == n_data * n_seeds and jobs["profile_compute"] == n_data * 3
+    assert jobs["extract_attention"] == seeds
+    assert jobs["profile_compute"] == sum(m for _, m in study.values())
     assert jobs["summarize_phase1"] == n_data
-    assert jobs["train_sparse"] == n_data * 3 * n_seeds and jobs["evaluate_sparse"] == n_data * 3 * n_seeds
+    assert jobs["train_sparse"] == 3 * seeds and jobs["evaluate_sparse"] == 3 * seeds
     assert jobs["profile_sparse"] == n_data * 3 and jobs["summarize_phase2"] == n_data
     assert jobs["benchmark_scaling"] == 1
-    assert jobs["train_pipeline"] == n_data * 2 * n_seeds
+    assert jobs["train_pipeline"] == 2 * seeds
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
-    assert jobs["interpret_model"] == n_data * 3 * n_seeds and jobs["summarize_interpretability"] == n_data
+    assert jobs["interpret_model"] == 3 * seeds and jobs["summarize_interpretability"] == n_data
     # teacher: winner waits for the declared verdicts: no joint-pipeline student planned yet
     assert "results/phase2/" in result.stdout and "/joint_pipeline/rho" not in result.stdout
     # learning at length: every length x model planned, every seed trained and evaluated

@@ -47,9 +47,16 @@ def script_code(script):
     return [str(p) for p in package_modules(SCRIPTS / f"{script}.py")]
 
 
+# Keys of a data set's entry that say how it is studied (seeds, models, reused models),
+# not what its data are: left out of the data rules' params, so they never re-make data.
+STUDY_KEYS = ("seeds", "phase1_models", "models_from")
+
+
 def get_dataset_spec(wildcards):
-    """The config entry (defaults filled in) of data set ``wildcards.dataset``."""
-    return DATASETS[wildcards.dataset]
+    """The config entry (defaults filled in) of data set ``wildcards.dataset``, without
+    its study keys (``STUDY_KEYS``)."""
+    spec = DATASETS[wildcards.dataset]
+    return {k: v for k, v in spec.items() if k not in STUDY_KEYS}
 
 
 def get_background_fasta(wildcards):
@@ -72,19 +79,85 @@ def get_length(wildcards):
     return DATASETS[wildcards.dataset]["length"]
 
 
+def get_dataset_seeds(wildcards):
+    """Model seeds of data set ``wildcards.dataset`` (``dataset_seeds``), for params."""
+    return dataset_seeds(wildcards.dataset)
+
+
+def get_frontier_seeds(wildcards):
+    """Seeds of the grid points of data set ``wildcards.dataset``, for params."""
+    return frontier_seeds(wildcards.dataset)
+
+
+# models_from: a data set that evaluates another data set's models (gsattn.reuse). Its
+# training rules copy the source's model of the same name and seed (inputs reused_*)
+# and evaluate it on this data set's splits; nothing is trained.
+REUSED_FILES = {"model": "model.pt", "hparams": "hparams.json", "history": "history.tsv"}
+
+
+def get_models_source(wildcards):
+    """The data set whose models ``wildcards.dataset`` reuses (``models_from``), or None."""
+    return DATASETS[wildcards.dataset].get("models_from")
+
+
+def _reused_inputs(wildcards, folder):
+    """``reused_*`` inputs of a training job from ``folder(file, source)``, or none."""
+    source = get_models_source(wildcards)
+    if not source:
+        return {}
+    files = {f"reused_{key}": folder(file, source) for key, file in REUSED_FILES.items()}
+    files["reused_encoded"] = dataset_file("encoded.npz", source, wildcards.seed)
+    return files
+
+
+def get_reused_phase1(wildcards):
+    """The source data set's Phase 1 model of the same name and seed (``models_from``)."""
+
+    def folder(file, source):
+        return L.phase1_model(file, source, wildcards.model, wildcards.seed)
+
+    return _reused_inputs(wildcards, folder)
+
+
+def get_reused_student(wildcards):
+    """The source data set's student of the same teacher, rho, seed and selector."""
+    selector = wildcards.get("selector")
+
+    def folder(file, source):
+        return L.phase2_model(
+            file,
+            source,
+            wildcards.teacher,
+            RHO_VALUES[wildcards.rho],
+            wildcards.seed,
+            selector=selector,
+        )
+
+    return _reused_inputs(wildcards, folder)
+
+
+def get_reused_phase3(wildcards):
+    """The source data set's Phase 3 model of the same name and seed (``models_from``)."""
+
+    def folder(file, source):
+        return L.phase3_model(file, source, wildcards.model, wildcards.seed)
+
+    return _reused_inputs(wildcards, folder)
+
+
 def get_final_outputs():
     """Everything ``rule all`` asks for."""
     names = list(DATASETS)
     data = [
         dataset_file(file, dataset, seed)
         for dataset in names
-        for seed in (SEEDS if DATA_SEEDS else SEEDS[:1])
+        for seed in data_draw_seeds(dataset)
         for file in ("encoded.npz", "summary.tsv", "pwm_oracle.tsv")
     ]
     truth = [
         L.phase1_model("ground_truth.npz", dataset, REFERENCE, seed)
         for dataset in names
-        for seed in SEEDS
+        for seed in dataset_seeds(dataset)
     ]
     summary = [L.phase1_summary("metrics_summary.tsv", dataset) for dataset in names]
     phase2 = [
@@ -94,12 +167,12 @@ def get_final_outputs():
         L.phase3_model("test_metrics.tsv", dataset, model, seed)
         for dataset in names
         for model in PHASE3["models"]
-        for seed in SEEDS
+        for seed in dataset_seeds(dataset)
     ]
     floors = [
         floors_file(dataset, seed)
         for dataset in names
-        for seed in (SEEDS if DATA_SEEDS else SEEDS[:1])
+        for seed in data_draw_seeds(dataset)
     ]
     if COMPARED:
         floors += [L.phase3_all("verdicts.tsv")]
@@ -143,25 +216,53 @@ wildcard_constraints:
     seed=r"\d+",
 
 
+def models_source(dataset):
+    """The data set whose models ``dataset`` evaluates: its ``models_from``, else itself."""
+    return DATASETS[dataset].get("models_from") or dataset
+
+
+def dataset_seeds(dataset):
+    """Model seeds of ``dataset``: its own ``seeds`` (those of the set its models come
+    from), else the top-level ``seeds``."""
+    return DATASETS[models_source(dataset)].get("seeds") or SEEDS
+
+
+def data_draw_seeds(dataset):
+    """Seeds whose data draw of ``dataset`` is made: every seed under ``data_seeds``, else
+    the first (the one draw)."""
+    seeds = dataset_seeds(dataset)
+    return seeds if DATA_SEEDS else seeds[:1]
+
+
+def dataset_phase1_models(dataset):
+    """Phase 1 models trained on ``dataset`` (config order): its ``phase1_models`` (those
+    of the set its models come from), else every model of ``phase1.models``."""
+    chosen = DATASETS[models_source(dataset)].get("phase1_models")
+    return [m for m in PHASE1_MODELS if chosen is None or m in chosen]
+
+
 def get_phase1_spec(wildcards):
     """Hyper-parameters of Phase 1 model ``wildcards.model``."""
     return PHASE1["models"][wildcards.model]
 
 
-def model_seeds(model):
-    """Seeds Phase 1 model ``model`` is trained with: every seed for the reference, else ``ablation_seeds``."""
+def model_seeds(model, dataset):
+    """Seeds Phase 1 model ``model`` is trained with on ``dataset``: every seed of the data
+    set for the reference, else the first ``ablation_seeds`` of them."""
     n = PHASE1["ablation_seeds"]
+    seeds = dataset_seeds(dataset)
     if model == REFERENCE or n is None:
-        return SEEDS
-    return SEEDS[:n]
+        return seeds
+    return seeds[:n]
 
 
 def phase1_keys(wildcards):
     """``model`` and ``seed`` of every Phase 1 model of one data set, in input order."""
+    ds = wildcards.dataset
     return [
         {"model": model, "seed": seed}
-        for model in PHASE1_MODELS
-        for seed in model_seeds(model)
+        for model in dataset_phase1_models(ds)
+        for seed in model_seeds(model, ds)
     ]
 
 
@@ -181,7 +282,7 @@ def get_reference_truths(wildcards):
     """Ground truth of the reference model, every seed (its test logits feed the criteria)."""
     return [
         L.phase1_model("ground_truth.npz", wildcards.dataset, REFERENCE, seed)
-        for seed in SEEDS
+        for seed in dataset_seeds(wildcards.dataset)
     ]
 
 
@@ -190,7 +291,8 @@ def phase1_profiles(file):
 
     def inputs(wildcards):
         return [
-            L.phase1_profile(file, wildcards.dataset, model) for model in PHASE1_MODELS
+            L.phase1_profile(file, wildcards.dataset, model)
+            for model in dataset_phase1_models(wildcards.dataset)
         ]
 
     return inputs
@@ -198,7 +300,8 @@ def phase1_profiles(file):
 
 def get_reference_truth(wildcards):
     """Ground truth of the reference model with the first seed (for figures)."""
-    return L.phase1_model("ground_truth.npz", wildcards.dataset, REFERENCE, SEEDS[0])
+    seed = dataset_seeds(wildcards.dataset)[0]
+    return L.phase1_model("ground_truth.npz", wildcards.dataset, REFERENCE, seed)
 
 
 PHASE2 = config["phase2"]
@@ -213,7 +316,8 @@ wildcard_constraints:
 
 def phase2_keys(wildcards):
     """``rho`` and ``seed`` of every student of one data set and teacher, in input order."""
-    return [{"rho": RHO_VALUES[rho], "seed": seed} for rho in RHOS for seed in SEEDS]
+    seeds = dataset_seeds(wildcards.dataset)
+    return [{"rho": RHO_VALUES[rho], "seed": seed} for rho in RHOS for seed in seeds]
 
 
 def phase2_models(file):
@@ -245,7 +349,12 @@ def phase2_profiles(file):
 # Optional target frontier (workflow/rules/frontier.smk): the selector grid.
 FRONTIER = PHASE2["frontier"]
 FRONTIER_SELECTORS = FRONTIER["selectors"]
-FRONTIER_SEEDS = SEEDS[: FRONTIER["seeds"]]
+
+
+def frontier_seeds(dataset):
+    """Seeds of every grid point on ``dataset``: the first ``phase2.frontier.seeds`` of its seeds."""
+    return dataset_seeds(dataset)[: FRONTIER["seeds"]]
+
 
 
 wildcard_constraints:
@@ -268,7 +377,7 @@ def frontier_keys(wildcards):
     return [
         {"rho": RHO_VALUES[rho], "seed": seed}
         for rho in RHOS
-        for seed in FRONTIER_SEEDS
+        for seed in frontier_seeds(wildcards.dataset)
     ]
 
 
@@ -334,7 +443,7 @@ def frontier_summary_inputs(wildcards):
             )
             for n in names
             for rho in RHOS
-            for seed in FRONTIER_SEEDS
+            for seed in frontier_seeds(ds)
         ],
     }
 
@@ -380,14 +489,18 @@ def get_teacher_fields(wildcards):
 
 def get_teacher_compute(wildcards):
     """The teacher's compute table (the reference model's first seed)."""
-    return L.teacher_compute(wildcards.dataset, wildcards.teacher, SEEDS[0], REFERENCE)
+    seed = dataset_seeds(wildcards.dataset)[0]
+    return L.teacher_compute(wildcards.dataset, wildcards.teacher, seed, REFERENCE)
 
 
 def get_phase2_summary_inputs(wildcards):
     """The teacher's compute table and, for the attention teacher, the scaling benchmark."""
     files = {
         "teacher_compute": L.teacher_compute(
-            wildcards.dataset, wildcards.teacher, SEEDS[0], REFERENCE
+            wildcards.dataset,
+            wildcards.teacher,
+            dataset_seeds(wildcards.dataset)[0],
+            REFERENCE,
         )
     }
     if wildcards.teacher == "attention":
@@ -432,7 +545,8 @@ def reference_models(file):
     """``file`` of the reference Phase 1 model of one data set, every seed."""
 
     def inputs(wildcards):
-        return [L.phase1_model(file, wildcards.dataset, REFERENCE, s) for s in SEEDS]
+        ds = wildcards.dataset
+        return [L.phase1_model(file, ds, REFERENCE, s) for s in dataset_seeds(ds)]
 
     return inputs
 
@@ -441,7 +555,8 @@ def phase3_models(file, model):
     """``file`` of Phase 3 model ``model`` of one data set, every seed."""
 
     def inputs(wildcards):
-        return [L.phase3_model(file, wildcards.dataset, model, s) for s in SEEDS]
+        ds = wildcards.dataset
+        return [L.phase3_model(file, ds, model, s) for s in dataset_seeds(ds)]
 
     return inputs
 
@@ -456,7 +571,7 @@ def interpretation_tables(wildcards):
     return [
         L.interpretation("interpretation.tsv", wildcards.dataset, model, seed)
         for model in INTERPRETED_MODELS
-        for seed in SEEDS
+        for seed in dataset_seeds(wildcards.dataset)
     ]
 
 
@@ -628,17 +743,19 @@ def get_encoded(wildcards):
 
 def get_first_encoded(wildcards):
     """The encoded data of the first seed (rules without a seed that only need the length)."""
-    return dataset_file("encoded.npz", wildcards.dataset, SEEDS[0])
+    return dataset_file("encoded.npz", wildcards.dataset, data_draw_seeds(wildcards.dataset)[0])
 
 
 def seed_files(file, seeds=None):
-    """``file`` of the data of every seed (``seeds``, default all) of one data set, in seed
-    order (one file without ``data_seeds``)."""
+    """``file`` of the data of every seed of one data set, in seed order (one file without
+    ``data_seeds``); ``seeds``: a function of the data set's name giving them (default
+    ``dataset_seeds``)."""
 
     def inputs(wildcards):
         if not DATA_SEEDS:
             return L.data(file, wildcards.dataset)
-        return [L.data_draw(file, wildcards.dataset, s) for s in seeds or SEEDS]
+        seeds_ = seeds(wildcards.dataset) if seeds else dataset_seeds(wildcards.dataset)
+        return [L.data_draw(file, wildcards.dataset, s) for s in seeds_]
 
     return inputs
 
@@ -654,7 +771,8 @@ def get_floors(wildcards):
     """The floors table(s) of one data set: one file, or one per seed in seed order (``data_seeds``)."""
     if not DATA_SEEDS:
         return L.phase3_dataset("floors.tsv", wildcards.dataset)
-    return [L.phase3_draw("floors.tsv", wildcards.dataset, s) for s in SEEDS]
+    seeds = dataset_seeds(wildcards.dataset)
+    return [L.phase3_draw("floors.tsv", wildcards.dataset, s) for s in seeds]
 
 
 # Genome windows (workflow/rules/genome.smk, config/genome.yaml): downloads under

@@ -22,6 +22,7 @@ use rule train_sparse as train_frontier with:
         task_weight=PHASE2["task_weight"],
         device=config["device"],
         ids=get_ids,
+        reused_from=get_models_source,
 
 
 use rule evaluate_sparse as evaluate_frontier with:
@@ -56,7 +57,7 @@ use rule profile_sparse as profile_frontier with:
 use rule measure_receptive_fields as measure_frontier_fields with:
     input:
         code=script_code("measure_receptive_fields"),
-        encoded=seed_files("encoded.npz", FRONTIER_SEEDS),
+        encoded=seed_files("encoded.npz", frontier_seeds),
         predictions=frontier_models("predictions.npz"),
         hparams=frontier_models("hparams.json"),
     output:
@@ -68,7 +69,7 @@ use rule measure_receptive_fields as measure_frontier_fields with:
     params:
         n_boot=PHASE2["n_bootstrap"],
         students=frontier_keys,
-        seeds=FRONTIER_SEEDS,
+        seeds=get_frontier_seeds,
         data_seeds=DATA_SEEDS,
 
 
@@ -131,7 +132,7 @@ rule summarize_frontier:
     params:
         selectors=frontier_grid(),
         rhos=list(RHO_VALUES.values()),
-        seeds=FRONTIER_SEEDS,
+        seeds=get_frontier_seeds,
         teacher_model=PHASE1["models"][REFERENCE],
         criteria=PHASE2["criteria"],
         tolerance=FRONTIER["tolerance"],

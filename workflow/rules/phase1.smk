@@ -4,6 +4,7 @@
 
 rule train_attention:
     input:
+        unpack(get_reused_phase1),
         code=script_code("train_attention"),
         encoded=get_encoded,
     output:
@@ -28,6 +29,7 @@ rule train_attention:
         training=PHASE1["training"],
         device=config["device"],
         ids=get_ids,
+        reused_from=get_models_source,
     script:
         "../scripts/train_attention.py"
 

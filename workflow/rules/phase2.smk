@@ -9,6 +9,7 @@
 rule train_sparse:
     input:
         unpack(get_teacher),
+        unpack(get_reused_student),
         code=script_code("train_sparse"),
         encoded=get_encoded,
     output:
@@ -31,6 +32,7 @@ rule train_sparse:
         task_weight=PHASE2["task_weight"],
         device=config["device"],
         ids=get_ids,
+        reused_from=get_models_source,
     script:
         "../scripts/train_sparse.py"
 
@@ -171,7 +173,7 @@ rule measure_receptive_fields:
     params:
         n_boot=PHASE2["n_bootstrap"],
         students=phase2_keys,
-        seeds=SEEDS,
+        seeds=get_dataset_seeds,
         data_seeds=DATA_SEEDS,
     script:
         "../scripts/measure_receptive_fields.py"

@@ -4,6 +4,7 @@
 
 rule train_pipeline:
     input:
+        unpack(get_reused_phase3),
         code=script_code("train_pipeline"),
         encoded=get_encoded,
     output:
@@ -30,6 +31,7 @@ rule train_pipeline:
         rates=PHASE3["learning_rates"],
         device=config["device"],
         ids=get_ids,
+        reused_from=get_models_source,
     script:
         "../scripts/train_pipeline.py"
 
@@ -135,7 +137,7 @@ rule compare_models:
         primary_test=PHASE3["primary_test"],
         n_datasets=len(DATASETS),
         dataset=get_dataset,
-        seeds=SEEDS,
+        seeds=get_dataset_seeds,
         data_seeds=DATA_SEEDS,
     script:
         "../scripts/compare_models.py"

@@ -2,7 +2,9 @@
 
 Writes the best (lowest validation loss) ``state_dict``, its hyper-parameters as
 JSON, the per-epoch history and the metrics on every split (test is the one
-reported).
+reported). For a data set with ``models_from`` (``reuse`` given) nothing is trained:
+the source data set's model of the same name and seed is copied and evaluated on this
+data set's splits (:mod:`gsattn.reuse`).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -15,7 +17,8 @@ import torch
 from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
-from gsattn.models import ModelConfig, build_model, count_parameters, save_model
+from gsattn.models import ModelConfig, build_model, count_parameters, load_model, save_model
+from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.train import (
     TrainConfig,
     fit,
@@ -39,12 +42,17 @@ def run(
     out: dict[str, str],
     device: str = "auto",
     ids: dict | None = None,
+    reuse: dict | None = None,
 ) -> None:
     """Train and save; ``out`` has keys model, hparams, history, metrics.
 
     ``spec``: the model's hyper-parameters; ``ids`` (``dataset``, ``model``, ``seed``,
-    from the rule) lead every row of the metrics table."""
+    from the rule) lead every row of the metrics table; ``reuse`` (keys model, hparams,
+    history, encoded, source): the model to evaluate instead of training one."""
     ids = ids or {}
+    if reuse:
+        evaluate_reused(encoded, reuse, training, out, ids)
+        return
     set_determinism(threads)
     dev = resolve_device(device)
     arrays = load_encoded(encoded)
@@ -58,10 +66,7 @@ def run(
     history, best_state = fit(model, splits["train"], splits["validation"], cfg, seed, device=dev)
     seconds = time.perf_counter() - start
     model.load_state_dict(best_state)
-    rows = []
-    for name, data in splits.items():
-        for metric, value in metrics(cfg.task, data.targets.numpy(), predict(model, data.tokens)).items():
-            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    rows = split_metrics(model, splits, cfg.task, ids)
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
     extra = {"training": cfg.to_dict(), "seed": seed, "strength_scale": list(scale)}
     extra |= {"epochs_run": len(history), "best_epoch": best_epoch, "train_seconds": seconds}
@@ -71,6 +76,37 @@ def run(
         save_model(model.cpu(), str(paths[0]), str(paths[1]), extra)
         with open(paths[2], "w") as handle:
             write_table(handle, history)
+        with open(paths[3], "w") as handle:
+            write_table(handle, rows)
+
+
+def split_metrics(model, splits: dict, task: str, ids: dict) -> list[dict]:
+    """Metric rows (``ids`` + split, metric, value, n) of ``model`` on every split."""
+    rows = []
+    for name, data in splits.items():
+        for metric, value in metrics(task, data.targets.numpy(), predict(model, data.tokens)).items():
+            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    return rows
+
+
+def evaluate_reused(encoded: str, reuse: dict, training: dict, out: dict[str, str], ids: dict) -> None:
+    """Copy the source data set's model and evaluate it on ``encoded``'s splits."""
+    check_same_training_data(encoded, reuse["encoded"], reuse["source"])
+    model, hparams = load_model(reuse["model"], reuse["hparams"])
+    arrays = load_encoded(encoded)
+    cfg = TrainConfig(**training)
+    scale = tuple(hparams.get("strength_scale", (0.0, 1.0)))
+    splits = {s: load_split(arrays, s, cfg.task, scale) for s in ("train", "validation", "test")}
+    rows = split_metrics(model, splits, cfg.task, ids)
+    log.info(
+        "reused %s: test %s",
+        reuse["model"],
+        {r["metric"]: round(r["value"], 4) for r in rows if r["split"] == "test"},
+    )
+    with atomic_outputs(out["model"], out["hparams"], out["history"], out["metrics"]) as paths:
+        copy_reused(reuse["model"], paths[0])
+        write_reused_hparams(reuse["hparams"], paths[1], reuse["source"])
+        copy_reused(reuse["history"], paths[2])
         with open(paths[3], "w") as handle:
             write_table(handle, rows)
 
@@ -87,6 +123,7 @@ def main(smk) -> None:
             out,
             smk.params.device,
             dict(smk.params.ids),
+            reuse_argument(smk.input, smk.params),
         )
 
 

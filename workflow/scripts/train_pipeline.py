@@ -4,7 +4,9 @@ Same data, splits, seeds, early stopping and loss as Phase 1. The joint
 pipeline's optimizer has two parameter groups (embeddings and the rest) with
 their own learning rates. Writes weights, hyper-parameters, history, metrics on
 every split (each row led by the model's ``dataset``, ``model`` and ``seed``,
-from the rule) and the test logits for the head-to-head comparison.
+from the rule) and the test logits for the head-to-head comparison. For a data set with
+``models_from`` (``reuse`` given) the source data set's model of the same name and seed
+is copied and evaluated instead (:mod:`gsattn.reuse`).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -20,10 +22,12 @@ from gsattn.logs import rule_logging
 from gsattn.pipeline import (
     PipelineConfig,
     build_pipeline_model,
+    load_pipeline,
     pipeline_flops,
     pipeline_optimizer,
     save_pipeline,
 )
+from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.train import TrainConfig, fit, load_split, metrics, predict, resolve_device, set_determinism
 
 
@@ -38,11 +42,17 @@ def run(
     out: dict,
     device: str = "auto",
     ids: dict | None = None,
+    reuse: dict | None = None,
 ) -> None:
     """Train and save; ``out`` has keys model, hparams, history, metrics, predictions.
 
-    ``model_name``: ``joint_pipeline`` or ``cnn``; ``ids`` lead every metrics row."""
+    ``model_name``: ``joint_pipeline`` or ``cnn``; ``ids`` lead every metrics row;
+    ``reuse`` (keys model, hparams, history, encoded, source): the model to evaluate
+    instead of training one."""
     ids = ids or {}
+    if reuse:
+        evaluate_reused(encoded, reuse, out, ids)
+        return
     kind = model_name
     set_determinism(threads)
     dev = resolve_device(device)
@@ -60,12 +70,7 @@ def run(
     )
     model.load_state_dict(best)
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
-    rows, test_logits = [], None
-    for name, data in splits.items():
-        logits = predict(model, data.tokens)
-        test_logits = logits if name == "test" else test_logits
-        for metric, value in metrics(cfg.task, data.targets.numpy(), logits).items():
-            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    rows, test_logits = split_metrics(model, splits, ids)
     extra = {"training": cfg.to_dict(), "seed": seed, "learning_rates": rates if optimizer else None}
     extra |= {
         "epochs_run": len(history),
@@ -86,6 +91,36 @@ def run(
         save_npz(p[4], {"rows": test.index.astype(np.int32), "logits": test_logits.astype(np.float32)})
 
 
+def split_metrics(model, splits: dict, ids: dict) -> tuple[list[dict], np.ndarray]:
+    """Metric rows (``ids`` + split, metric, value, n) on every split and the test logits (N_test,)."""
+    rows, test_logits = [], None
+    for name, data in splits.items():
+        logits = predict(model, data.tokens)
+        test_logits = logits if name == "test" else test_logits
+        for metric, value in metrics("binary", data.targets.numpy(), logits).items():
+            rows.append(ids | {"split": name, "metric": metric, "value": value, "n": len(data.targets)})
+    return rows, test_logits
+
+
+def evaluate_reused(encoded: str, reuse: dict, out: dict, ids: dict) -> None:
+    """Copy the source data set's model and evaluate it on ``encoded``'s splits."""
+    check_same_training_data(encoded, reuse["encoded"], reuse["source"])
+    model, _ = load_pipeline(reuse["model"], reuse["hparams"])
+    arrays = load_encoded(encoded)
+    splits = {s: load_split(arrays, s, "binary") for s in ("train", "validation", "test")}
+    rows, test_logits = split_metrics(model, splits, ids)
+    test = splits["test"]
+    with atomic_outputs(
+        out["model"], out["hparams"], out["history"], out["metrics"], out["predictions"]
+    ) as p:
+        copy_reused(reuse["model"], p[0])
+        write_reused_hparams(reuse["hparams"], p[1], reuse["source"])
+        copy_reused(reuse["history"], p[2])
+        with open(p[3], "w") as handle:
+            write_table(handle, rows)
+        save_npz(p[4], {"rows": test.index.astype(np.int32), "logits": test_logits.astype(np.float32)})
+
+
 def main(smk) -> None:
     p = smk.params
     out = {k: smk.output[k] for k in ("model", "hparams", "history", "metrics", "predictions")}
@@ -101,6 +136,7 @@ def main(smk) -> None:
             out,
             p.device,
             dict(p.ids),
+            reuse_argument(smk.input, p),
         )
 
 

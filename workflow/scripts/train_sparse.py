@@ -8,6 +8,8 @@ computed from its compressed representation, see :mod:`gsattn.sparse`). The
 approximator keeps ``k = ceil(rho * L)`` positions, the teacher's classifier
 (and head) stays frozen, and the loss is the distillation MSE (+ ``task_weight``
 × the task loss). Same splits as Phase 1; early stopping on the validation loss.
+For a data set with ``models_from`` the source data set's student of the same
+teacher, rho and seed is copied instead (:mod:`gsattn.reuse`).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -22,6 +24,7 @@ from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_any_model
+from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
 from gsattn.teachers import pipeline_fields
 from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
@@ -65,8 +68,15 @@ def run(
     threads: int,
     out: dict,
     device: str = "auto",
+    reuse: dict | None = None,
 ) -> None:
-    """Train one sparse approximator; ``out`` has keys model, hparams, history."""
+    """Train one sparse approximator; ``out`` has keys model, hparams, history.
+
+    ``reuse`` (keys model, hparams, history, encoded, source): the student to copy
+    instead of training one."""
+    if reuse:
+        copy_student(encoded, reuse, out)
+        return
     set_determinism(threads)
     dev = resolve_device(device)
     cfg = TrainConfig(**(training | {"task": "binary"}))
@@ -101,6 +111,15 @@ def run(
             write_table(handle, history)
 
 
+def copy_student(encoded: str, reuse: dict, out: dict) -> None:
+    """Copy the source data set's student (its evaluation is ``evaluate_sparse``'s)."""
+    check_same_training_data(encoded, reuse["encoded"], reuse["source"])
+    with atomic_outputs(out["model"], out["hparams"], out["history"]) as (weights, hparams, hist):
+        copy_reused(reuse["model"], weights)
+        write_reused_hparams(reuse["hparams"], hparams, reuse["source"])
+        copy_reused(reuse["history"], hist)
+
+
 def save_sparse(model, weights: str, hparams: str, extra: dict) -> None:
     """``state_dict`` (frozen classifier included) and a JSON of hyper-parameters."""
     torch.save(model.state_dict(), weights)
@@ -125,6 +144,7 @@ def main(smk) -> None:
             smk.threads,
             out,
             p.device,
+            reuse_argument(smk.input, p),
         )
 
 

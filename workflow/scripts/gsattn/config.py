@@ -193,10 +193,11 @@ def _check_phase3(config: dict) -> None:
 
     The same rule as :func:`gsattn.verdicts.check_primary_reachable`, checked before any
     job runs: the exact Wilcoxon's smallest two-sided p is ``2 / 2**S``, and Holm over
-    the data sets multiplies it by their number. One seed is allowed (smoke tests; every
-    verdict is then inconclusive).
+    the data sets multiplies it by their number; the data set with the fewest seeds
+    decides. One seed is allowed (smoke tests; every verdict is then inconclusive).
     """
-    phase3, n_seeds, n_datasets = config["phase3"], len(config["seeds"]), len(config["datasets"])
+    phase3, n_datasets = config["phase3"], len(config["datasets"])
+    n_seeds = min(len(effective_seeds(config, name)) for name in config["datasets"])
     if phase3["pipeline"]["cnn_kernel"] % 2 == 0:
         raise ConfigError("phase3.pipeline.cnn_kernel must be odd")
     if phase3["primary_test"] != "wilcoxon" or n_seeds < 2:
@@ -208,6 +209,54 @@ def _check_phase3(config: dict) -> None:
             f"reach p < phase3.alpha = {phase3['alpha']:g} (smallest Holm-adjusted p {smallest:.3g}); "
             "use primary_test: paired_t or more seeds"
         )
+
+
+def effective_seeds(config: dict, name: str) -> list[int]:
+    """Model seeds of data set ``name``: its ``seeds`` (those of its ``models_from``
+    source), else the top-level ``seeds``."""
+    spec = config["datasets"][name]
+    source = config["datasets"].get(spec.get("models_from") or name, spec)
+    return source.get("seeds") or config["seeds"]
+
+
+def _check_study_keys(config: dict) -> None:
+    """Per-data-set ``phase1_models`` name known models (the reference among them);
+    ``models_from`` names another data set that trains its own models, of the same
+    length, and the reusing set sets neither ``seeds`` nor ``phase1_models`` of its own."""
+    datasets, phase1 = config["datasets"], config["phase1"]
+    for name, spec in datasets.items():
+        where = f"datasets.{name}"
+        chosen = spec.get("phase1_models")
+        if chosen is not None:
+            unknown = [m for m in chosen if m not in phase1["models"]]
+            if unknown:
+                raise ConfigError(
+                    f"{where}.phase1_models: {unknown} not in phase1.models ({sorted(phase1['models'])})"
+                )
+            if phase1["reference"] not in chosen:
+                raise ConfigError(
+                    f"{where}.phase1_models: must include phase1.reference {phase1['reference']!r} "
+                    "(every later phase builds on it)"
+                )
+        source = spec.get("models_from")
+        if source is None:
+            continue
+        if source == name or source not in datasets:
+            raise ConfigError(f"{where}.models_from: {source!r} is not another data set of 'datasets'")
+        if datasets[source].get("models_from"):
+            raise ConfigError(
+                f"{where}.models_from: {source!r} reuses models itself; name the data set that trains them"
+            )
+        if datasets[source]["length"] != spec["length"]:
+            raise ConfigError(
+                f"{where}.models_from: length {spec['length']} differs from "
+                f"{source}'s {datasets[source]['length']}"
+            )
+        for key in ("seeds", "phase1_models"):
+            if spec.get(key) is not None:
+                raise ConfigError(
+                    f"{where}.{key}: a data set with models_from takes {source}'s {key}; remove it"
+                )
 
 
 def check_config(config: dict) -> None:
@@ -230,6 +279,7 @@ def check_config(config: dict) -> None:
         else:
             _check_fasta(name, spec)
     _check_phase1(config["phase1"])
+    _check_study_keys(config)
     _check_tasks(config)
     _check_phase2(config["phase2"])
     _check_phase3(config)

@@ -22,7 +22,11 @@ list of duplicates, in this order of steps:
    listed; ``test: published`` keeps them (the published protocol), ``test:
    deduplicated`` drops them from the test split. In drawn splits de-duplication
    comes first, so none can occur (they are still counted, as a check).
-6. **Split.** Published test as ``test``; ``validation`` drawn from the published
+6. **Size.** ``max_per_class`` (sets without a published split only; ``null`` keeps
+   all) keeps at most that many sequences of each class, drawn without replacement
+   from ``numpy.random.default_rng([seed, 1])`` and left in file order: a budget
+   choice of the default run, made before any model is trained.
+7. **Split.** Published test as ``test``; ``validation`` drawn from the published
    training set, stratified by class, from ``seed``. Without a published split the
    whole set is split ``train``/``validation``/``test`` by class from ``seed``.
 
@@ -413,8 +417,42 @@ def split_rows(records: Sequence[RawRecord], split: Sequence[str]) -> list[dict]
     return rows
 
 
+def subsample_per_class(
+    records: Sequence[RawRecord], max_per_class: int | None, seed: int
+) -> tuple[list[RawRecord], list[RawRecord]]:
+    """At most ``max_per_class`` records of each class (step 6), kept in file order.
+
+    Parameters
+    ----------
+    records
+        The de-duplicated records.
+    max_per_class
+        Largest count kept per label; ``None`` keeps every record.
+    seed
+        The set's seed; the draw uses ``numpy.random.default_rng([seed, 1])``, a stream
+        of its own, so the split drawn afterwards from ``seed`` is unaffected by it.
+
+    Returns
+    -------
+    kept, left_out
+        Both in file order.
+    """
+    if max_per_class is None:
+        return list(records), []
+    rng = np.random.default_rng([seed, 1])
+    labels = np.array([r.label for r in records])
+    keep = np.zeros(len(records), bool)
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        n = min(max_per_class, len(members))
+        keep[rng.choice(members, size=n, replace=False)] = True
+    return [r for r, k in zip(records, keep, strict=True) if k], [
+        r for r, k in zip(records, keep, strict=True) if not k
+    ]
+
+
 def draw_splits(recipe: Recipe, spec: dict, records: Sequence[RawRecord]) -> list[str]:
-    """Final split of each record (see the module docstring, step 6)."""
+    """Final split of each record (see the module docstring, step 7)."""
     rng = np.random.default_rng(spec["seed"])
     if not recipe.published_test:
         s = spec["split"]
@@ -459,7 +497,7 @@ def _drop_test_copies(
 
 
 def prepare(recipe_name: str, spec: dict, paths: dict[str, str]) -> Prepared:
-    """Prepare one published set (steps 1–6 of the module docstring).
+    """Prepare one published set (steps 1–7 of the module docstring).
 
     Parameters
     ----------
@@ -468,7 +506,7 @@ def prepare(recipe_name: str, spec: dict, paths: dict[str, str]) -> Prepared:
     spec
         The ``real_data.sets.<name>`` entry, defaults filled in: ``test``,
         ``validation_fraction``, ``split``, ``seed``, ``max_n_fraction``,
-        ``reverse_complements``.
+        ``reverse_complements``, ``max_per_class`` (optional).
     paths
         Registry file name → path of every file of the recipe.
     """
@@ -486,6 +524,10 @@ def prepare(recipe_name: str, spec: dict, paths: dict[str, str]) -> Prepared:
     summary += _count_rows("duplicates_removed", dedup.removed, groups)
     summary += _count_rows("conflicting_labels_dropped", dedup.conflicting, groups)
     records = dedup.kept
+    if spec.get("max_per_class") is not None and recipe.published_test:
+        raise ValueError("max_per_class applies to sets without a published test split")
+    records, left_out = subsample_per_class(records, spec.get("max_per_class"), spec["seed"])
+    summary += _count_rows("subsampled_out", left_out, groups)
     split = draw_splits(recipe, spec, records)
     exact, rc_only = _test_copies(records, split, rc)
     summary += _count_rows("test_duplicates_of_train", [q for q, _ in exact], groups)

@@ -100,7 +100,8 @@ def check_real_sets(sets: dict) -> None:
     """Raise :class:`ConfigError` for ``real_data.sets`` entries the schema cannot catch.
 
     A drawn split (recipes without a published test set) must sum to 1, and
-    ``test: deduplicated`` needs a recipe with a published test set.
+    ``test: deduplicated`` needs a recipe with a published test set, and
+    ``max_per_class`` one without.
     """
     for name, spec in sets.items():
         where = f"real_data.sets.{name}"
@@ -114,4 +115,9 @@ def check_real_sets(sets: dict) -> None:
                 f"{where}.test: 'deduplicated' drops published test sequences found in train, but recipe "
                 f"{spec['recipe']!r} has no published test set (its split is drawn after de-duplication); "
                 "remove the key"
+            )
+        if spec.get("max_per_class") is not None and recipe.published_test:
+            raise ConfigError(
+                f"{where}.max_per_class: recipe {spec['recipe']!r} has a published test split, which is "
+                "kept whole; remove max_per_class"
             )
