@@ -901,3 +901,75 @@ def long_oracles():
 def long_outputs():
     """The long-sequence summary, or nothing when the task is off."""
     return [L.long_summary("summary.tsv")] if LONG_LENGTHS else []
+
+
+# Phase 4 literature table (workflow/rules/phase4.smk): this workflow's models on every
+# data set that is one of the published sets, beside the published numbers of
+# resources/literature.tsv. A data set is a published set when its name is a key of
+# real_data.sets or, failing that, when it reads that set's FASTA (results/real/<set>/).
+LITERATURE = SCRIPTS.parents[1] / "resources" / "literature.tsv"
+
+
+def published_set(dataset):
+    """The ``real_data.sets`` key data set ``dataset`` is, or ``None``."""
+    if dataset in REAL_SETS:
+        return dataset
+    fasta = DATASETS[dataset].get("fasta")
+    found = [name for name in REAL_SETS if fasta == L.real("sequences.fa", name)]
+    return found[0] if found else None
+
+
+def literature_seeds(dataset):
+    """Model seeds of ``dataset``: ``dataset_seeds`` where common.smk defines it, else ``seeds``."""
+    per_dataset = globals().get("dataset_seeds")
+    return list(per_dataset(dataset)) if per_dataset else list(SEEDS)
+
+
+def literature_entry(dataset, name):
+    """The files (per seed, in seed order) the literature table reads for one data set."""
+    seeds = literature_seeds(dataset)
+    return {
+        "dataset": dataset,
+        "set": name,
+        "benchmark": REAL_SETS[name]["recipe"],
+        "test": REAL_SETS[name]["test"],
+        "seeds": seeds,
+        "encoded": [dataset_file("encoded.npz", dataset, s) for s in seeds],
+        "reference": REFERENCE,
+        "truths": [
+            L.phase1_model("ground_truth.npz", dataset, REFERENCE, s) for s in seeds
+        ],
+        "students": {
+            rho: [
+                L.phase2_model("predictions.npz", dataset, "attention", rho, s)
+                for s in seeds
+            ]
+            for rho in RHOS
+        },
+        "phase3": {
+            model: [L.phase3_model("predictions.npz", dataset, model, s) for s in seeds]
+            for model in PHASE3_MODELS
+        },
+        "floors": list(dict.fromkeys(floors_file(dataset, s) for s in seeds)),
+    }
+
+
+def literature_plan():
+    """One ``literature_entry`` per data set that is a published set, in config order."""
+    pairs = [(d, published_set(d)) for d in DATASETS]
+    return [literature_entry(d, name) for d, name in pairs if name]
+
+
+def literature_inputs(wildcards):
+    """Every file of ``literature_plan``, flattened (the script reads them from the plan)."""
+    files = []
+    for entry in literature_plan():
+        files += entry["encoded"] + entry["truths"] + entry["floors"]
+        for group in ("students", "phase3"):
+            files += [p for paths in entry[group].values() for p in paths]
+    return list(dict.fromkeys(files))
+
+
+def literature_outputs():
+    """The literature table, or nothing when no data set is a published set."""
+    return [L.phase4("literature.tsv")] if literature_plan() else []

@@ -31,6 +31,7 @@ The tree::
       phase3/<dataset>/comparison/
       phase3/<dataset>/interpretation/<model>/seed<seed>/
       phase3/verdicts.tsv, phase3/tests_adjusted.tsv
+      phase4/literature.tsv                    published sets: this workflow beside the published numbers
       learning_curve/<dataset>/n<size>/{data,seed<seed>}/
       genome/chromosomes/<chrom>.fa(.fai)      decompressed chromosomes (config/genome.yaml)
       genome/<set>/                            windows of one genome set: sequences.fa, labels.tsv, ...
@@ -221,6 +222,14 @@ def interpretation(file: str = "", dataset="{dataset}", model="{model}", seed="{
 def phase3_all(file: str = "") -> str:
     """``results/phase3/<file>``: across data sets (verdicts, adjusted tests)."""
     return _join(RESULTS, "phase3", file)
+
+
+# ---- Phase 4
+
+
+def phase4(file: str = "") -> str:
+    """``results/phase4/<file>``: across the published sets (the literature table)."""
+    return _join(RESULTS, "phase4", file)
 
 
 # ---- learning curve
