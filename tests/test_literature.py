@@ -5,13 +5,14 @@ all-one-class edge and the logit-0 decision edge), the published table as shippe
 (every value in [0, 1] with a citation and a URL) and malformed copies of it, the
 table the rule script writes from tiny fake model outputs (its shape, the published
 rows joined to their set, a deduplicated test, a set without published numbers), and
-dry runs: ``config/real.yaml`` plans the rule, the default config does not.
+dry runs: the default config plans the rule, the tiny config (no real set) does not.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import matthews_corrcoef
 
-from conftest import REPO
+from conftest import DATA, REPO
 from gsattn.io import InputError, read_table
 from gsattn.literature import (
     METRICS,
@@ -220,13 +221,17 @@ def _dry_run(*args: str, cwd) -> str:
 
 
 @pytest.mark.slow
-def test_the_real_config_plans_the_table_and_the_default_config_does_not(tmp_path):
-    real = _dry_run(
-        "results/phase4/literature.tsv", "--configfile", str(REPO / "config/real.yaml"), cwd=tmp_path
-    )
-    assert "rule literature_table:" in real
-    for name in ("ienhancer2l", "ienhancer2l_dedup", "epd_promoters", "epd_core"):
-        assert f"results/phase3/{name}/cnn/seed5/predictions.npz" in real
-    assert "results/phase3/synthetic/" not in real
+def test_the_default_config_plans_the_table_and_a_config_without_real_sets_does_not(tmp_path):
     default = _dry_run("--configfile", str(REPO / "config/config.yaml"), cwd=tmp_path)
-    assert "literature_table" not in default
+    assert "rule literature_table:" in default
+    for name, last_seed in (
+        ("ienhancer2l", 3),
+        ("ienhancer2l_dedup", 3),
+        ("epd_promoters", 3),
+        ("epd_core", 5),
+    ):
+        assert f"results/phase3/{name}/cnn/seed{last_seed}/predictions.npz" in default
+    assert "results/phase3/epd_promoters/cnn/seed4/" not in default  # its own 3 seeds
+    shutil.copytree(DATA, tmp_path / "tests" / "data")  # the tiny config's input files
+    tiny = _dry_run("--configfile", str(REPO / "tests/config/tiny.yaml"), cwd=tmp_path)
+    assert "literature_table" not in tiny

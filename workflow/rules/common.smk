@@ -919,15 +919,9 @@ def published_set(dataset):
     return found[0] if found else None
 
 
-def literature_seeds(dataset):
-    """Model seeds of ``dataset``: ``dataset_seeds`` where common.smk defines it, else ``seeds``."""
-    per_dataset = globals().get("dataset_seeds")
-    return list(per_dataset(dataset)) if per_dataset else list(SEEDS)
-
-
 def literature_entry(dataset, name):
     """The files (per seed, in seed order) the literature table reads for one data set."""
-    seeds = literature_seeds(dataset)
+    seeds = list(dataset_seeds(dataset))
     return {
         "dataset": dataset,
         "set": name,
