@@ -308,18 +308,48 @@ def frontier_criteria(
     return out
 
 
-def frontier_figure(rows: Sequence[dict], criteria: dict, path: str, title: str = "") -> None:
-    """Accuracy fraction (test, 95 % CI) against whole-model compute reduction at the trained
-    length, one curve per rho through its selectors, design points starred, the design's
-    target region (reduction >= threshold, accuracy fraction >= threshold) shaded (PNG)."""
-    import matplotlib
+def _label_anchor(group: Sequence[dict]) -> tuple[float, float] | None:
+    """The point a selector's one label points at: its highest finite accuracy fraction over
+    rho (ties: the first row), as ``(compute_reduction, accuracy_fraction)``; ``None`` if none."""
+    points = [
+        (r["compute_reduction"], r["accuracy_fraction"])
+        for r in group
+        if np.isfinite(r["compute_reduction"]) and np.isfinite(r["accuracy_fraction"])
+    ]
+    return max(points, key=lambda p: p[1]) if points else None
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.5, 5.2))
-    need_acc, need_cut = criteria["accuracy_fraction"], criteria["compute_reduction"]
-    ax.fill_between([need_cut, 1.0], need_acc, 10, color="tab:green", alpha=0.12, label="design's target")
+def label_selectors(ax, rows: Sequence[dict]) -> list:
+    """One text label per selector (grid order) with a leader line to :func:`_label_anchor`,
+    above right of it, or above left in the right third of the axes; then moved apart
+    (:func:`gsattn.plots.separate_labels`). Returns the annotations."""
+    from gsattn.plots import separate_labels
+
+    left, right = ax.get_xlim()
+    labels = []
+    for name in dict.fromkeys(r["selector"] for r in rows):
+        anchor = _label_anchor([r for r in rows if r["selector"] == name])
+        if anchor is None:
+            continue
+        flip = anchor[0] > left + 2 * (right - left) / 3
+        labels.append(
+            ax.annotate(
+                name,
+                anchor,
+                textcoords="offset points",
+                xytext=(-10 if flip else 10, 10),
+                ha="right" if flip else "left",
+                fontsize=8,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.7", "lw": 0.5, "alpha": 0.85},
+                arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.6, "shrinkA": 0, "shrinkB": 4},
+            )
+        )
+    separate_labels(ax, labels, pad=3.0)
+    return labels
+
+
+def _frontier_curves(ax, rows: Sequence[dict]) -> None:
+    """One error-bar curve per rho through its selectors (by reduction), design points starred."""
     for rho in sorted({r["rho"] for r in rows}):
         group = sorted((r for r in rows if r["rho"] == rho), key=lambda r: r["compute_reduction"])
         x = np.array([r["compute_reduction"] for r in group])
@@ -329,9 +359,21 @@ def frontier_figure(rows: Sequence[dict], criteria: dict, path: str, title: str 
         err = np.vstack([np.clip(y - low, 0, None), np.clip(high - y, 0, None)])
         line = ax.errorbar(x, y, yerr=np.nan_to_num(err), marker="o", capsize=3, label=f"rho = {rho:g}")
         for r, xi, yi in zip(group, x, y, strict=True):
-            ax.annotate(r["selector"], (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
             if r.get("design_point") == "yes":
                 ax.plot(xi, yi, marker="*", markersize=15, color=line[0].get_color(), markeredgecolor="k")
+
+
+def frontier_axes(rows: Sequence[dict], criteria: dict, title: str = ""):
+    """The figure of :func:`frontier_figure` (matplotlib ``Figure``, drawn, not saved)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    need_acc, need_cut = criteria["accuracy_fraction"], criteria["compute_reduction"]
+    ax.fill_between([need_cut, 1.0], need_acc, 10, color="tab:green", alpha=0.12, label="design's target")
+    _frontier_curves(ax, rows)
     values = [r["accuracy_fraction"] for r in rows if np.isfinite(r["accuracy_fraction"])]
     top = max([need_acc, *values]) + 0.05
     bottom = min([need_acc, *values]) - 0.05
@@ -345,5 +387,17 @@ def frontier_figure(rows: Sequence[dict], criteria: dict, path: str, title: str 
     ax.set_title(title or "selector-cost frontier (star: design point chosen on validation)")
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
+    label_selectors(ax, rows)
+    return fig
+
+
+def frontier_figure(rows: Sequence[dict], criteria: dict, path: str, title: str = "") -> None:
+    """Accuracy fraction (test, 95 % CI) against whole-model compute reduction at the trained
+    length, one curve per rho through its selectors, design points starred, each selector
+    labelled once (labels kept apart), the design's target region (reduction >= threshold,
+    accuracy fraction >= threshold) shaded (PNG; :func:`frontier_axes`)."""
+    import matplotlib.pyplot as plt
+
+    fig = frontier_axes(rows, criteria, title)
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

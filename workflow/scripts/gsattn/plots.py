@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import matplotlib
@@ -9,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+log = logging.getLogger(__name__)
 
 ROLE_COLOURS = {"predictive": "tab:red", "known": "tab:red", "decoy": "tab:grey"}
 
@@ -180,3 +183,70 @@ def learning_curve_figure(rows: Sequence[dict], threshold: float, path: str) -> 
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
+
+
+def text_boxes(texts: Sequence, renderer=None) -> np.ndarray:
+    """``(T, 4)`` display-pixel boxes ``x0, y0, x1, y1`` of the texts themselves (an annotation's
+    leader line left out), as drawn by ``renderer`` (default: their figure's)."""
+    from matplotlib.text import Text
+
+    if renderer is None and texts:
+        texts[0].figure.canvas.draw()
+        renderer = texts[0].figure.canvas.get_renderer()
+    return np.array([Text.get_window_extent(t, renderer).extents for t in texts]).reshape(-1, 4)
+
+
+def _push_apart(boxes: np.ndarray, shift: np.ndarray, pad: float) -> bool:
+    """One pass over the pairs of ``(T, 4)`` ``boxes`` (moved by ``(T, 2)`` ``shift``): a pair that
+    overlaps (within ``pad`` pixels) is pushed apart vertically, the upper box (ties: the later
+    one) up by half the overlap and a quarter pixel, the other down as far (so that a pair held
+    at an edge still ends apart in a few passes). Returns whether anything moved."""
+    moved = False
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            a, b = boxes[i] + np.tile(shift[i], 2), boxes[j] + np.tile(shift[j], 2)
+            over_x = min(a[2], b[2]) - max(a[0], b[0]) + pad
+            over_y = min(a[3], b[3]) - max(a[1], b[1]) + pad
+            if over_x > 0 and over_y > 0:
+                up, down = (i, j) if a[1] + a[3] > b[1] + b[3] else (j, i)
+                shift[up, 1] += over_y / 2 + 0.25
+                shift[down, 1] -= over_y / 2 + 0.25
+                moved = True
+    return moved
+
+
+def _keep_inside(boxes: np.ndarray, shift: np.ndarray, frame: np.ndarray) -> None:
+    """Move each shifted box back inside ``frame`` (``x0, y0, x1, y1``) where it sticks out."""
+    for k, box in enumerate(boxes):
+        x0, y0, x1, y1 = box + np.tile(shift[k], 2)
+        shift[k, 0] += max(frame[0] - x0, 0) - max(x1 - frame[2], 0)
+        shift[k, 1] += max(frame[1] - y0, 0) - max(y1 - frame[3], 0)
+
+
+def separate_labels(ax, texts: Sequence, pad: float = 2.0, rounds: int = 200) -> bool:
+    """Move annotations (``textcoords="offset points"``) so that no two texts overlap and each
+    stays inside ``ax``; call it after the axes' limits and layout are final.
+
+    The texts' boxes are measured once on the drawn figure, then pushed apart vertically and
+    kept inside the axes for at most ``rounds`` passes; the shifts go into each annotation's
+    offset (points, so they hold at any dpi). Deterministic. Returns whether the texts end up
+    apart (``False``: too many for the axes' height; a warning is logged).
+    """
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = text_boxes(texts, renderer)
+    frame = np.array(ax.get_window_extent(renderer).extents)
+    shift = np.zeros((len(texts), 2))
+    apart = False
+    for _ in range(rounds):
+        _keep_inside(boxes, shift, frame)
+        if not _push_apart(boxes, shift, pad):
+            apart = True
+            break
+    if not apart:
+        log.warning("%d labels do not fit apart in the axes", len(texts))
+    points = 72.0 / ax.figure.dpi
+    for text, (dx, dy) in zip(texts, shift, strict=True):
+        x, y = text.xyann
+        text.xyann = (x + dx * points, y + dy * points)
+    return apart
