@@ -1,5 +1,6 @@
 """The workflow as a user runs it: lint, format, dry runs and a tiny end-to-end run."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -217,7 +218,7 @@ def test_tiny_phase1_outputs(tiny_run):
             "accuracy_fraction_of_oracle",
             "attention_on_motifs",
             "compute_baseline",
-        } or (name == "tiny_byo" and "accuracy_fraction_of_oracle" not in criteria)
+        } or (spec["type"] == "fasta" and "accuracy_fraction_of_oracle" not in criteria)  # no JASPAR motifs
         per_seed = read_table(summary / "test_metrics.tsv")
         accuracy = np.mean(
             [r["value"] for r in per_seed if r["model"] == "attention" and r["metric"] == "accuracy"]
@@ -254,6 +255,12 @@ def test_report_is_built_from_cached_outputs(tiny_run):
     assert "verdicts.tsv" in text and "interpretability.tsv" in text
 
 
+def no_sites(config: dict, name: str) -> bool:
+    """Whether data set ``name`` has no known sites (a fasta set without a sites BED)."""
+    spec = config["datasets"][name]
+    return spec["type"] == "fasta" and not spec.get("sites")
+
+
 def test_tiny_phase2_outputs(tiny_run):
     config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
     rhos = {str(r) for r in config["phase2"]["rhos"]}
@@ -266,7 +273,10 @@ def test_tiny_phase2_outputs(tiny_run):
             "compute_reduction",
             "selection_is_motifs",
         }
-        assert all(r["verdict"] in {"holds", "does not hold", "inconclusive"} for r in criteria)
+        judged = {"holds", "does not hold", "inconclusive"} | (
+            {"not tested"} if no_sites(config, name) else set()
+        )
+        assert all(r["verdict"] in judged for r in criteria)
         metrics = read_table(summary / "metrics_summary.tsv")
         assert {r["metric"] for r in metrics} >= {"cosine", "accuracy_ratio"}
         student = tiny_run / "results" / "phase2" / name / "attention" / "rho0.1" / "seed1"
@@ -325,6 +335,45 @@ def test_tiny_phase3_outputs(tiny_run):
     assert all(
         r["phase2_joint_pipeline_teacher"] == ("yes" if r["verdict"] == VERDICT_B else "no") for r in verdicts
     )
+
+
+def test_models_from_evaluates_the_source_models_on_its_own_test_split(tiny_run):
+    """tiny_retest (models_from: tiny_split) trains nothing: every model is tiny_split's,
+    byte for byte, evaluated on the same train and validation and a smaller test split."""
+    results = tiny_run / "results"
+    models = [
+        "phase1/{}/attention/seed1",
+        "phase1/{}/design/seed1",
+        "phase2/{}/attention/rho0.1/seed1",
+        "phase3/{}/joint_pipeline/seed1",
+        "phase3/{}/cnn/seed1",
+    ]
+    for folder in models:
+        source, reused = results / folder.format("tiny_split"), results / folder.format("tiny_retest")
+        assert (reused / "model.pt").read_bytes() == (source / "model.pt").read_bytes(), folder
+        assert (reused / "history.tsv").read_text() == (source / "history.tsv").read_text(), folder
+        hparams = json.loads((reused / "hparams.json").read_text())
+        assert hparams["reused_from"] == "tiny_split" and "reused_from" not in json.loads(
+            (source / "hparams.json").read_text()
+        )
+    log = (results / "logs/train_attention/tiny_retest/attention/seed1.log").read_text()
+    assert "its models are reused" in log and "epochs:" not in log  # no training loop ran
+    for phase in ("phase1/{}/attention/seed1", "phase3/{}/cnn/seed1"):
+        rows = {
+            name: {
+                (r["split"], r["metric"]): (r["value"], r["n"])
+                for r in read_table(results / phase.format(name) / "test_metrics.tsv")
+            }
+            for name in ("tiny_split", "tiny_retest")
+        }
+        for split in ("train", "validation"):  # the same model on the same sequences
+            assert rows["tiny_retest"][(split, "accuracy")] == rows["tiny_split"][(split, "accuracy")]
+        assert (
+            rows["tiny_split"][("test", "accuracy")][1] == 8
+            and rows["tiny_retest"][("test", "accuracy")][1] == 6
+        )
+    with np.load(results / "phase1/tiny_retest/attention/seed1/ground_truth.npz", allow_pickle=False) as gt:
+        assert len(gt["ids"]) == 28 and "s29" not in gt["ids"].tolist()
 
 
 def test_declared_tests_and_verdicts_reproduce_from_the_per_seed_files(tiny_run):
