@@ -92,7 +92,11 @@ def get_frontier_seeds(wildcards):
 # models_from: a data set that evaluates another data set's models (gsattn.reuse). Its
 # training rules copy the source's model of the same name and seed (inputs reused_*)
 # and evaluate it on this data set's splits; nothing is trained.
-REUSED_FILES = {"model": "model.pt", "hparams": "hparams.json", "history": "history.tsv"}
+REUSED_FILES = {
+    "model": "model.pt",
+    "hparams": "hparams.json",
+    "history": "history.tsv",
+}
 
 
 def get_models_source(wildcards):
@@ -105,7 +109,9 @@ def _reused_inputs(wildcards, folder):
     source = get_models_source(wildcards)
     if not source:
         return {}
-    files = {f"reused_{key}": folder(file, source) for key, file in REUSED_FILES.items()}
+    files = {
+        f"reused_{key}": folder(file, source) for key, file in REUSED_FILES.items()
+    }
     files["reused_encoded"] = dataset_file("encoded.npz", source, wildcards.seed)
     return files
 
@@ -354,7 +360,6 @@ FRONTIER_SELECTORS = FRONTIER["selectors"]
 def frontier_seeds(dataset):
     """Seeds of every grid point on ``dataset``: the first ``phase2.frontier.seeds`` of its seeds."""
     return dataset_seeds(dataset)[: FRONTIER["seeds"]]
-
 
 
 wildcard_constraints:
@@ -743,7 +748,9 @@ def get_encoded(wildcards):
 
 def get_first_encoded(wildcards):
     """The encoded data of the first seed (rules without a seed that only need the length)."""
-    return dataset_file("encoded.npz", wildcards.dataset, data_draw_seeds(wildcards.dataset)[0])
+    return dataset_file(
+        "encoded.npz", wildcards.dataset, data_draw_seeds(wildcards.dataset)[0]
+    )
 
 
 def seed_files(file, seeds=None):
