@@ -1,9 +1,12 @@
 """Per-rule time breakdown of one Snakemake run, from its log.
 
-Usage: ``python benchmarks/rule_times.py [LOG]`` (default: the newest
-``.snakemake/log/*.snakemake.log``). Prints, per rule, the number of jobs, the
-summed and median job wall time, and the run's total wall time. Jobs overlap
-(``--cores 2`` runs two side by side), so the sums add up to more than the wall time.
+Usage: ``python benchmarks/rule_times.py [LOG [BENCHMARKS]]`` (default: the newest
+``.snakemake/log/*.snakemake.log`` and ``results/benchmarks``). Prints, per rule, the
+number of jobs, the summed and median job wall time, the summed CPU time (user +
+system, from the rules' ``benchmark:`` files, where a rule has them) and the run's total
+wall time. Jobs overlap (``--cores 2`` runs two side by side), so the sums add up to
+more than the wall time; the CPU time does not grow when other work shares the machine,
+the wall time does.
 """
 
 from __future__ import annotations
@@ -38,16 +41,34 @@ def parse(lines: list[str]) -> tuple[dict[int, tuple[str, float, float]], float]
     return jobs, (now - first) if first is not None else 0.0
 
 
+def cpu_seconds(folder: Path) -> dict[str, float]:
+    """Summed ``cpu_time`` (s) per rule of the benchmark files under ``folder``
+    (``<folder>/<rule>/.../*.tsv``; every row, so a ``repeat(...)`` benchmark counts each run)."""
+    sums: dict[str, float] = {}
+    for path in sorted(folder.glob("*/**/*.tsv")):
+        header, *rows = (line.split("\t") for line in path.read_text().splitlines())
+        rule = path.relative_to(folder).parts[0]
+        column = header.index("cpu_time")
+        sums[rule] = sums.get(rule, 0.0) + sum(float(row[column]) for row in rows)
+    return sums
+
+
 def main(argv: list[str]) -> None:
     path = Path(argv[1]) if len(argv) > 1 else max(Path(".snakemake/log").glob("*.snakemake.log"))
+    bench = Path(argv[2]) if len(argv) > 2 else Path("results/benchmarks")
     jobs, span = parse(path.read_text().splitlines())
+    cpu = cpu_seconds(bench) if bench.is_dir() else {}
     by_rule: dict[str, list[float]] = {}
     for rule, start, end in jobs.values():
         by_rule.setdefault(rule, []).append(end - start)
-    print(f"{path}: {len(jobs)} jobs, wall time {span / 60:.1f} min")
-    print(f"{'rule':32s} {'jobs':>5s} {'sum s':>8s} {'median s':>9s}")
+    print(
+        f"{path}: {len(jobs)} jobs, wall time {span / 60:.1f} min, "
+        f"CPU time of the benchmarked rules {sum(cpu.values()) / 60:.1f} min"
+    )
+    print(f"{'rule':32s} {'jobs':>5s} {'sum s':>8s} {'median s':>9s} {'CPU s':>8s}")
     for rule, times in sorted(by_rule.items(), key=lambda kv: -sum(kv[1])):
-        print(f"{rule:32s} {len(times):5d} {sum(times):8.0f} {statistics.median(times):9.1f}")
+        cpu_text = f"{cpu[rule]:8.0f}" if rule in cpu else f"{'-':>8s}"
+        print(f"{rule:32s} {len(times):5d} {sum(times):8.0f} {statistics.median(times):9.1f} {cpu_text}")
 
 
 if __name__ == "__main__":

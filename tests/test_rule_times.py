@@ -1,0 +1,37 @@
+"""benchmarks/rule_times.py: per-rule CPU time summed from benchmark files."""
+
+import importlib.util
+
+from conftest import REPO
+
+spec = importlib.util.spec_from_file_location("rule_times", REPO / "benchmarks" / "rule_times.py")
+rule_times = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rule_times)
+
+HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+
+
+def test_cpu_seconds_sums_every_row_of_every_file_per_rule(tmp_path):
+    (tmp_path / "train_a" / "ds" / "m").mkdir(parents=True)
+    (tmp_path / "train_a" / "ds" / "m" / "seed1.tsv").write_text(
+        HEADER + "10\t0:00:10\t1\t1\t1\t1\t0\t0\t50\t5.5\n"
+    )
+    # a benchmark with repeat(..., 2): one row per run, both count
+    (tmp_path / "train_a" / "ds" / "m" / "seed2.tsv").write_text(
+        HEADER + "9\t0:00:09\t1\t1\t1\t1\t0\t0\t50\t4.0\n" + "8\t0:00:08\t1\t1\t1\t1\t0\t0\t50\t2.5\n"
+    )
+    (tmp_path / "fit_b").mkdir()
+    (tmp_path / "fit_b" / "ds.tsv").write_text(HEADER + "1\t0:00:01\t1\t1\t1\t1\t0\t0\t90\t0.9\n")
+    assert rule_times.cpu_seconds(tmp_path) == {"train_a": 12.0, "fit_b": 0.9}
+
+
+def test_parse_pairs_each_job_with_its_start_and_finish():
+    log = [
+        "[Tue Dec  1 18:00:00 2026]",
+        "rule train_a:",
+        "    jobid: 3",
+        "[Tue Dec  1 18:00:30 2026]",
+        "Finished jobid: 3 (Rule: train_a)",
+    ]
+    jobs, span = rule_times.parse(log)
+    assert jobs == {3: ("train_a", 0.0, 30.0)} and span == 30.0
