@@ -85,7 +85,7 @@ def seed_sets(entry: dict, rhos: list, data: dict, base_seed: int) -> dict[tuple
     received = truth["received"].astype(np.float64).mean(axis=1)
     sets = {}
     for j, rho in enumerate(rhos):
-        preds = _load(entry["students"][rho] if rho in entry["students"] else entry["students"][str(rho)])
+        preds = _load(entry["students"][str(rho)])  # keyed by the rho's path text (gsattn.layout.rho_text)
         rows, k = preds["rows"].astype(np.int64), int(preds["index"].shape[1])
         universe = universe_mask(rows, lengths, shape)
         sparse = embed_set(rows, selection_mask(preds["index"], preds["valid"], shape[1]), shape)
