@@ -974,3 +974,61 @@ def literature_inputs(wildcards):
 def literature_outputs():
     """The literature table, or nothing when no data set is a published set."""
     return [L.phase4("literature.tsv")] if literature_plan() else []
+
+
+# Phase 4 known-motif enrichment (workflow/rules/phase4_enrichment.smk): the JASPAR scan
+# of every data set's sequences (one per draw under data_seeds), shared by every model and
+# seed, and the enrichment of each position set. numba (memelite's FIMO) compiles on its
+# first call; its cache lives in .snakemake/numba_cache so later jobs reuse it.
+ENRICHMENT = config["enrichment"]
+NUMBA_CACHE = ".snakemake/numba_cache"
+
+
+def motif_hits_file(file, dataset, seed):
+    """``file`` of the scan of the data ``seed``'s model reads: its own draw under ``data_seeds``."""
+    if DATA_SEEDS:
+        return L.phase4(f"{dataset}/draw{seed}/{file}")
+    return L.phase4(f"{dataset}/{file}")
+
+
+def enrichment_entry(dataset, seed):
+    """The files the enrichment of one data set reads for one seed (rho in ``RHOS`` order)."""
+    return {
+        "seed": seed,
+        "encoded": dataset_file("encoded.npz", dataset, seed),
+        "planted": dataset_file("motifs.tsv", dataset, seed),
+        "hits": motif_hits_file("motif_hits.tsv", dataset, seed),
+        "motifs": motif_hits_file("motifs.tsv", dataset, seed),
+        "truth": L.phase1_model("ground_truth.npz", dataset, REFERENCE, seed),
+        "saliency": L.phase1_model("attributions.npz", dataset, REFERENCE, seed),
+        "ism": L.interpretation("attributions.npz", dataset, "attention", seed),
+        "students": {
+            rho: L.phase2_model("predictions.npz", dataset, "attention", rho, seed)
+            for rho in RHOS
+        },
+    }
+
+
+def get_enrichment_plan(wildcards):
+    """``rhos`` and one ``enrichment_entry`` per seed of data set ``wildcards.dataset``."""
+    seeds = dataset_seeds(wildcards.dataset)
+    entries = [enrichment_entry(wildcards.dataset, s) for s in seeds]
+    return {"rhos": [RHO_VALUES[r] for r in RHOS], "seeds": entries}
+
+
+def enrichment_inputs(wildcards):
+    """Every file of ``get_enrichment_plan``, flattened (the script reads them from the plan)."""
+    files = []
+    for entry in get_enrichment_plan(wildcards)["seeds"]:
+        files += [entry[k] for k in ("encoded", "planted", "hits", "motifs", "truth")]
+        files += [entry["saliency"], entry["ism"], *entry["students"].values()]
+    return list(dict.fromkeys(files))
+
+
+def enrichment_outputs():
+    """The enrichment tables of every data set (part of ``rule all``)."""
+    return [
+        L.phase4(f"{dataset}/enrichment/{file}")
+        for dataset in DATASETS
+        for file in ("positions.tsv", "classes.tsv")
+    ]

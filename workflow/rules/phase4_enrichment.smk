@@ -1,0 +1,92 @@
+# Phase 4: known-motif enrichment. scan_motifs scans every sequence of a data set with the
+# JASPAR collection (memelite FIMO) once, for every model and seed; test_enrichment asks,
+# per position set, whether the hits fall on it more than on the rest of the same
+# sequences, and whether hits are more frequent in positives. Files: enrichment_plan in
+# common.smk.
+
+
+rule scan_motifs:
+    input:
+        code=script_code("scan_motifs"),
+        encoded=L.data("encoded.npz"),
+    output:
+        hits=L.phase4("{dataset}/motif_hits.tsv"),
+        motifs=report(
+            L.phase4("{dataset}/motifs.tsv"),
+            caption="../report/phase4_motif_scan.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "table": "JASPAR scan"},
+        ),
+    log:
+        L.log("scan_motifs", "{dataset}"),
+    benchmark:
+        L.benchmark("scan_motifs", "{dataset}")
+    conda:
+        "../../envs/motifs.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        enrichment=ENRICHMENT,
+        numba_cache=NUMBA_CACHE,
+    script:
+        "../scripts/scan_motifs.py"
+
+
+use rule scan_motifs as scan_motifs_draw with:
+    input:
+        code=script_code("scan_motifs"),
+        encoded=L.data_draw("encoded.npz"),
+    output:
+        hits=L.phase4("{dataset}/draw{seed}/motif_hits.tsv"),
+        motifs=L.phase4("{dataset}/draw{seed}/motifs.tsv"),
+    log:
+        L.log("scan_motifs_draw", L.draw_key()),
+    benchmark:
+        L.benchmark("scan_motifs_draw", L.draw_key())
+
+
+rule test_enrichment:
+    input:
+        code=script_code("test_enrichment"),
+        files=enrichment_inputs,
+    output:
+        positions=report(
+            L.phase4("{dataset}/enrichment/positions.tsv"),
+            caption="../report/phase4_enrichment.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "table": "motif enrichment of position sets",
+            },
+        ),
+        per_seed=L.phase4("{dataset}/enrichment/positions_per_seed.tsv"),
+        classes=report(
+            L.phase4("{dataset}/enrichment/classes.tsv"),
+            caption="../report/phase4_classes.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "table": "motif hits in positives vs negatives",
+            },
+        ),
+    log:
+        L.log("test_enrichment", "{dataset}"),
+    benchmark:
+        L.benchmark("test_enrichment", "{dataset}")
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        plan=get_enrichment_plan,
+        enrichment=ENRICHMENT,
+        dataset=get_dataset,
+    script:
+        "../scripts/test_enrichment.py"
