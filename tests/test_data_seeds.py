@@ -108,6 +108,16 @@ PER_SEED_RULES = (
 )
 
 
+TRAINING_RULES = ("train_attention", "train_sparse", "train_pipeline")
+
+
+def reused_from(job: dict) -> list[str]:
+    """The data set a training job copies its model from (``models_from``): its training
+    data (encoded.npz, same seed's draw) is an input too, for the equality check."""
+    source = TINY["datasets"][job["wildcards"]["dataset"]].get("models_from")
+    return [source] if source and job["rule"] in TRAINING_RULES else []
+
+
 @pytest.mark.slow
 def test_dry_run_plans_one_draw_per_data_set_and_seed(tmp_path):
     jobs = dry_run(tmp_path, seeds=[1, 2], data_seeds=True)
@@ -124,7 +134,9 @@ def test_dry_run_plans_one_draw_per_data_set_and_seed(tmp_path):
         w = job["wildcards"]
         if job["rule"] in PER_SEED_RULES:
             encoded = [f for f in job["input"] if f.endswith("encoded.npz")]
-            assert encoded == [f"results/data/{w['dataset']}/draw{w['seed']}/encoded.npz"], job
+            expected = [f"results/data/{w['dataset']}/draw{w['seed']}/encoded.npz"]
+            expected += [f"results/data/{s}/draw{w['seed']}/encoded.npz" for s in reused_from(job)]
+            assert sorted(encoded) == sorted(expected), job
             seen.add(job["rule"])
         if job["rule"] in ("summarize_phase1", "compare_models", "measure_receptive_fields"):
             encoded = [f for f in job["input"] if f.endswith("encoded.npz")]
@@ -147,7 +159,8 @@ def test_dry_run_without_data_seeds_keeps_the_shared_data(tmp_path):
     for job in jobs:
         if job["rule"] in PER_SEED_RULES:
             encoded = [f for f in job["input"] if f.endswith("encoded.npz")]
-            assert encoded == [f"results/data/{job['wildcards']['dataset']}/encoded.npz"], job
+            names = [job["wildcards"]["dataset"], *reused_from(job)]
+            assert sorted(encoded) == sorted(f"results/data/{n}/encoded.npz" for n in names), job
 
 
 # ---- bootstraps with per-seed labels
