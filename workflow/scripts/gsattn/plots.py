@@ -53,20 +53,20 @@ def attention_maps_figure(
     n = maps.shape[0]
     fig, axes = plt.subplots(2, n, figsize=(3.2 * n, 5.6), squeeze=False, height_ratios=[1, 3])
     offset = maps.shape[-1] - received.shape[-1]  # 1 with a CLS token
+    has_sites = bool((np.asarray(motif_index) >= 0).any())
     for j in range(n):
         top, heat = axes[0, j], axes[1, j]
         top.plot(np.arange(received.shape[1]) + offset, received[j], lw=0.8, color="black")
         _shade_sites(top, motif_index[j], roles, offset)
         top.set_title(titles[j], fontsize=8)
         top.set_xlim(-0.5, maps.shape[-1] - 0.5)
-        top.set_ylabel("received" if j == 0 else "")
+        top.set_ylabel(("received (CLS row)" if offset else "received") if j == 0 else "")
         heat.imshow(maps[j], aspect="auto", cmap="viridis", interpolation="nearest")
         _shade_sites(heat, motif_index[j], roles, offset)
         heat.set_xlabel("key position")
         heat.set_ylabel("query position" if j == 0 else "")
-    fig.suptitle(
-        "Attention (mean over heads); shaded: planted sites (red predictive, grey decoy)", fontsize=9
-    )
+    shading = "shaded: planted sites (red predictive, grey decoy)" if has_sites else "no known sites"
+    fig.suptitle(f"Attention (mean over heads); {shading}", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
@@ -102,11 +102,15 @@ def meta_profile_figure(profiles: dict[str, dict[str, np.ndarray]], flank: int, 
     for ax, (panel, lines) in zip(axes[0], profiles.items(), strict=True):
         for name, values in lines.items():
             ax.plot(x, values, label=name, lw=1.2)
+        if not lines:
+            ax.text(0.5, 0.5, "no ground-truth sites in this data set", ha="center", transform=ax.transAxes)
         ax.axhline(1.0, color="black", lw=0.6, ls="--")
+        ax.set_xlim(-flank, flank)
         ax.set_title(panel, fontsize=9)
         ax.set_xlabel("offset from motif centre (bp)")
     axes[0, 0].set_ylabel("mean score × L (1 = uniform)")
-    axes[0, -1].legend(fontsize=7)
+    if axes[0, -1].get_legend_handles_labels()[0]:
+        axes[0, -1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

@@ -299,8 +299,8 @@ def site_distance_figure(rows: Sequence[dict], path: str, title: str = "") -> No
         if not members:
             ax.text(0.5, 0.5, "no ground-truth sites in this data set", ha="center", transform=ax.transAxes)
         ax.set_xticks(x, labels, fontsize=7)
-        name = {"recovery": "predictive/known"}.get(group, group)
-        ax.set_xlabel(f"distance to the nearest {name} site base (bp)")
+        name = {"recovery": "predictive/known "}.get(group, "" if group == "none" else f"{group} ")
+        ax.set_xlabel(f"distance to the nearest {name}site base (bp)")
         ax.set_ylabel("share of positions")
         if members:
             ax.legend(fontsize=7)
