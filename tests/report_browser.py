@@ -33,8 +33,9 @@ window.__gsa = {errors: []};
   };
   window.addEventListener("error", function (e) {
     var t = e.target || {};
-    window.__gsa.errors.push(t.tagName ? "failed to load " + t.tagName + " " + String(t.src || t.href).slice(0, 80)
-                                       : "uncaught: " + e.message);
+    var what = t.tagName ? "failed to load " + t.tagName + " " + String(t.src || t.href).slice(0, 80)
+                         : "uncaught: " + e.message;
+    window.__gsa.errors.push(what);
   }, true);
   window.addEventListener("load", function () {
     var imgs = Array.prototype.map.call(document.images, function (i) {
@@ -87,27 +88,41 @@ def inspect_page(page: Path, browser: str) -> dict:
         probed.unlink(missing_ok=True)
     found = re.search(r'<pre id="gsa-probe">(.*?)</pre>', result.stdout, re.S)
     if not found:
-        raise AssertionError(f"the probe did not report (chromium exit {result.returncode}):\n{result.stderr[-2000:]}")
+        raise AssertionError(
+            f"the probe did not report (chromium exit {result.returncode}):\n{result.stderr[-2000:]}"
+        )
     seen = json.loads(html.unescape(found.group(1)))
     seen["errors"] += console_errors(result.stderr)
     return seen
 
 
-def screenshot(page: Path, browser: str, height: int, width: int = 1280) -> Path:
-    """A full-page PNG of ``page`` (``height`` pixels tall), next to it: ``<page stem>.png``."""
+def screenshot(page: Path, browser: str, height: int, width: int = 1280, scale: float = 0.5) -> Path:
+    """A full-page PNG of ``page`` (``height`` CSS pixels tall), next to it: ``<page stem>.png``.
+
+    ``scale``: device pixels per CSS pixel (0.5 keeps a tall page's picture small).
+    """
     out = page.with_suffix(".png")
     result = _run(
-        browser, f"--screenshot={out.resolve()}", f"--window-size={width},{height}", page.resolve().as_uri()
+        browser,
+        f"--screenshot={out.resolve()}",
+        f"--window-size={width},{height}",
+        f"--force-device-scale-factor={scale}",
+        page.resolve().as_uri(),
+        timeout=600,
     )
     if not out.is_file() or out.stat().st_size == 0:
-        raise AssertionError(f"no screenshot written (chromium exit {result.returncode}):\n{result.stderr[-2000:]}")
+        raise AssertionError(
+            f"no screenshot written (chromium exit {result.returncode}):\n{result.stderr[-2000:]}"
+        )
     return out
 
 
 def problems(seen: dict, expected_rows: int | None = None) -> list[str]:
     """Everything a person would object to on the page, as the probe saw it (empty: none)."""
     found = [f"console: {e}" for e in seen["errors"]]
-    found += [f"image {i['alt']!r} did not decode" for i in seen["images"] if not (i["width"] and i["height"])]
+    found += [
+        f"image {i['alt']!r} did not decode" for i in seen["images"] if not (i["width"] and i["height"])
+    ]
     found += [f"section {s['id']!r} is empty" for s in seen["sections"] if not (s["text"] and s["items"])]
     keys = [tuple(r) for r in seen["criteria"]]
     if len(set(keys)) != len(keys):
@@ -125,8 +140,19 @@ def main(page: str) -> int:
     seen = inspect_page(Path(page), browser)
     shot = screenshot(Path(page), browser, min(seen["height"] + 40, 60000))
     issues = problems(seen)
-    print(json.dumps({"images": len(seen["images"]), "sections": seen["sections"], "rows": len(seen["criteria"]),
-                      "height": seen["height"], "screenshot": str(shot), "problems": issues}, indent=1))
+    print(
+        json.dumps(
+            {
+                "images": len(seen["images"]),
+                "sections": seen["sections"],
+                "rows": len(seen["criteria"]),
+                "height": seen["height"],
+                "screenshot": str(shot),
+                "problems": issues,
+            },
+            indent=1,
+        )
+    )
     return 1 if issues else 0
 
 

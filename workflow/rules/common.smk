@@ -1064,7 +1064,9 @@ def _report_dataset_files(name):
         "phase2_selection": "selection_summary.tsv",
         "phase2_distances": "site_distances.png",
     }
-    files |= {key: L.phase2_summary(file, name, "attention") for key, file in p2.items()}
+    files |= {
+        key: L.phase2_summary(file, name, "attention") for key, file in p2.items()
+    }
     p3 = {"phase3_interpretability": "interpretability.tsv"}
     if COMPARED:
         p3 |= {
@@ -1081,7 +1083,8 @@ def _report_dataset_files(name):
 
 def report_plan():
     """What the study page reads: ``datasets`` (type and files of each) and ``study`` (the
-    files across data sets); the de novo folder of each data set is globbed, not an input."""
+    files across data sets); the de novo folder of each data set is globbed, not an input.
+    """
     datasets = {}
     for name, spec in DATASETS.items():
         files = _report_dataset_files(name)

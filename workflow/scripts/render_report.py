@@ -61,7 +61,9 @@ def context(plan: dict, config: dict, sources: dict, used_sources: list[str]) ->
     }
 
 
-def run(plan: dict, config: dict, sources_yaml: str, used_sources: list[str], template: str, output: str) -> None:
+def run(
+    plan: dict, config: dict, sources_yaml: str, used_sources: list[str], template: str, output: str
+) -> None:
     """Render the page of ``plan`` with ``template`` to ``output``."""
     with open(sources_yaml) as handle:
         sources = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -74,7 +76,14 @@ def run(plan: dict, config: dict, sources_yaml: str, used_sources: list[str], te
 def main(smk) -> None:
     with rule_logging(smk.log[0], "render_report"):
         p = smk.params
-        run(dict(p.plan), dict(p.config), smk.input.sources, list(p.sources), smk.input.template, smk.output.page)
+        run(
+            dict(p.plan),
+            dict(p.config),
+            smk.input.sources,
+            list(p.sources),
+            smk.input.template,
+            smk.output.page,
+        )
 
 
 if "snakemake" in globals():

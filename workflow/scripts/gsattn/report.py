@@ -330,7 +330,13 @@ def matches_synthetic_criterion(dataset: str, kind: str, rows: list[dict], synth
     tested = [(a, b, k) for a, b, k in pairs if a not in (None, NOT_TESTED) and b not in (None, NOT_TESTED)]
     if not tested:
         return criterion_row(
-            phase, key, label, threshold, dataset, NOT_TESTED, note=f"nothing tested on both it and {reference}"
+            phase,
+            key,
+            label,
+            threshold,
+            dataset,
+            NOT_TESTED,
+            note=f"nothing tested on both it and {reference}",
         )
     agree = [k for a, b, k in tested if a == b]
     differ = [f"{k}: {a} here, {b} on {reference}" for a, b, k in tested if a != b]
@@ -521,7 +527,9 @@ def denovo_blocks(folder: str | None) -> list[dict]:
 def phase4_section(plan: dict) -> dict:
     """Phase 4: the literature table, the enrichment tables, the de novo logos."""
     s = plan["study"]
-    groups = [group("published sets", [table_block("This workflow beside the literature", s.get("literature"))])]
+    groups = [
+        group("published sets", [table_block("This workflow beside the literature", s.get("literature"))])
+    ]
     columns = ["set", "rho", "rank", "matrix_id", "name", "planted", "odds_ratio", "ci_low", "ci_high"]
     columns += ["p_adjusted", "enriched"]
     for name, entry in plan["datasets"].items():
@@ -533,7 +541,9 @@ def phase4_section(plan: dict) -> dict:
                 key=lambda r: r["p_adjusted"] if is_number(r["p_adjusted"]) else 2.0,
             )
         blocks = [
-            table_block("Known motifs at the position sets", f.get("enrichment_positions"), columns, positions),
+            table_block(
+                "Known motifs at the position sets", f.get("enrichment_positions"), columns, positions
+            ),
             table_block("Motif hits in positives vs negatives", f.get("enrichment_classes")),
             *denovo_blocks(f.get("denovo")),
         ]
@@ -592,7 +602,13 @@ def provenance_rows(sources: dict, used: Sequence[str]) -> list[dict]:
     for name in used:
         for file, spec in sources["sources"].get(name, {}).get("files", {}).items():
             rows.append(
-                {"source": name, "file": file, "url": spec["url"], "sha256": spec["sha256"], "size": spec["size"]}
+                {
+                    "source": name,
+                    "file": file,
+                    "url": spec["url"],
+                    "sha256": spec["sha256"],
+                    "size": spec["size"],
+                }
             )
     return rows
 
