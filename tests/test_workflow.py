@@ -542,3 +542,17 @@ def test_tiny_long_outputs(tiny_run):
         rows["sparse"]["recovery_auroc"]
     )
     assert (tiny_run / "results/long/summary/long_sequences.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_study_page_regenerates_alone(tiny_run):
+    """Deleting the page plans only render_report; a template newer than the page too."""
+    args = ("--configfile", str(REPO / "tests/config/tiny.yaml"), "--directory", str(tiny_run))
+    page = tiny_run / "results/report/index.html"
+    assert page.is_file()
+    shutil.rmtree(tiny_run / "results/report")
+    plan = snakemake("-n", *args).stdout
+    assert "render_report" in plan and "Job stats" in plan
+    jobs = [ln.split()[0] for ln in plan.split("Job stats")[1].splitlines() if ln.split()[1:2] == ["1"]]
+    assert set(jobs) <= {"render_report", "all"}, plan
+    snakemake("--cores", "1", *args, "results/report/index.html")
+    assert page.is_file() and "The design's success criteria" in page.read_text()

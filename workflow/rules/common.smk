@@ -1032,3 +1032,95 @@ def enrichment_outputs():
         for dataset in DATASETS
         for file in ("positions.tsv", "classes.tsv")
     ]
+
+
+# The study page (workflow/rules/report.smk): the tables and figures of the phases that
+# rule all's plan makes, nothing else, so that asking for the page never plans more than
+# the run would; a file the plan names but the run lacks is shown as "not in this run".
+REPORT_TEMPLATE = SCRIPTS.parent / "report" / "templates" / "index.html.j2"
+REAL_SOURCES_YAML = SCRIPTS.parents[1] / "resources" / "real_sources.yaml"
+
+
+def _report_dataset_files(name):
+    """The files the page shows for data set ``name`` (the first draw under ``data_seeds``)."""
+    seed = data_draw_seeds(name)[0]
+    files = {
+        "data_summary": dataset_file("summary.tsv", name, seed),
+        "data_motifs": dataset_file("motifs.tsv", name, seed),
+        "pwm_oracle": dataset_file("pwm_oracle.tsv", name, seed),
+    }
+    p1 = {
+        "phase1_criteria": "criteria.tsv",
+        "phase1_metrics": "metrics_summary.tsv",
+        "phase1_recovery": "recovery_summary.tsv",
+        "phase1_compute": "compute.tsv",
+        "phase1_maps": "attention_maps.png",
+        "phase1_profile": "meta_profile.png",
+    }
+    files |= {key: L.phase1_summary(file, name) for key, file in p1.items()}
+    p2 = {
+        "phase2_criteria": "criteria.tsv",
+        "phase2_metrics": "metrics_summary.tsv",
+        "phase2_selection": "selection_summary.tsv",
+        "phase2_distances": "site_distances.png",
+    }
+    files |= {
+        key: L.phase2_summary(file, name, "attention") for key, file in p2.items()
+    }
+    p3 = {"phase3_interpretability": "interpretability.tsv"}
+    if COMPARED:
+        p3 |= {
+            "phase3_forest": "forest.png",
+            "phase3_paired": "paired_seeds.png",
+            "phase3_evidence": "evidence.tsv",
+            "phase3_efficiency": "efficiency.tsv",
+        }
+    files |= {key: L.comparison(file, name) for key, file in p3.items()}
+    files["enrichment_positions"] = L.phase4(f"{name}/enrichment/positions.tsv")
+    files["enrichment_classes"] = L.phase4(f"{name}/enrichment/classes.tsv")
+    return files
+
+
+def report_plan():
+    """What the study page reads: ``datasets`` (type and files of each) and ``study`` (the
+    files across data sets); the de novo folder of each data set is globbed, not an input.
+    """
+    datasets = {}
+    for name, spec in DATASETS.items():
+        files = _report_dataset_files(name)
+        files["denovo"] = L.phase4(f"{name}/denovo")
+        datasets[name] = {"type": spec["type"], "files": files}
+    study = {
+        "scaling_figure": L.scaling("scaling.png"),
+        "speedups": L.scaling("speedups.tsv"),
+    }
+    if COMPARED:
+        study["verdicts"] = L.phase3_all("verdicts.tsv")
+    if literature_outputs():
+        study["literature"] = L.phase4("literature.tsv")
+    if LONG_LENGTHS:
+        study["long_summary"] = L.long_summary("summary.tsv")
+        study["long_figure"] = L.long_summary("long_sequences.png")
+    return {"datasets": datasets, "study": study}
+
+
+def report_inputs(wildcards):
+    """Every file of ``report_plan`` (the de novo folders apart)."""
+    plan = report_plan()
+    files = [
+        path
+        for entry in plan["datasets"].values()
+        for key, path in entry["files"].items()
+        if key != "denovo"
+    ]
+    return files + list(plan["study"].values())
+
+
+def report_sources():
+    """The registered sources the configured published sets are prepared from."""
+    return list(dict.fromkeys(RECIPES[s["recipe"]].source for s in REAL_SETS.values()))
+
+
+def report_config():
+    """The run's config as the page prints it (plain data)."""
+    return dict(config)

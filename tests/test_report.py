@@ -1,0 +1,155 @@
+"""The study page (gsattn.report, rule render_report): criteria rows, missing phases, the browser."""
+
+import base64
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from gsattn import report as R
+
+P1 = "criterion\tmeasured\tci_low\tci_high\tthreshold\tverdict\tevidence\n"
+P2 = "criterion\trho\tmeasured\tci_low\tci_high\tthreshold\tverdict\tevidence\n"
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+
+
+def write_run(root, phases=("phase1", "phase2", "figure")) -> dict:
+    """A plan of one synthetic and one fasta data set; only ``phases`` are written."""
+    datasets = {}
+    for name, kind, acc in (
+        ("syn", "synthetic", "0.9\t0.85\t0.95\t0.8\tholds"),
+        ("real", "fasta", "0.7\t0.6\t0.75\t0.8\tdoes not hold"),
+    ):
+        files = {k: str(root / name / f"{k}.tsv") for k in ("phase1_criteria", "phase2_criteria")}
+        files["phase1_maps"] = str(root / name / "maps.png")
+        (root / name).mkdir(parents=True)
+        if "phase1" in phases:
+            (root / name / "phase1_criteria.tsv").write_text(P1 + f"accuracy\t{acc}\te\n")
+        if "phase2" in phases:
+            rows = "accuracy_fraction\t0.05\t0.9\t0.8\t1\t0.95\tinconclusive\te\n"
+            rows += "accuracy_fraction\t0.1\t0.97\t0.96\t0.99\t0.95\tholds\te\n"
+            rows += "accuracy_fraction\t0.2\t0.99\t0.98\t1\t0.95\tholds\te\n"
+            (root / name / "phase2_criteria.tsv").write_text(P2 + rows)
+        if "figure" in phases:
+            (root / name / "maps.png").write_bytes(PNG)
+        datasets[name] = {"type": kind, "files": files}
+    return {"datasets": datasets, "study": {"verdicts": str(root / "verdicts.tsv")}}
+
+
+def test_one_row_per_criterion_and_data_set(tmp_path):
+    rows = R.criteria_rows(write_run(tmp_path))
+    assert len(rows) == len(R.CRITERIA) * 2
+    assert len({(r["key"], r["dataset"]) for r in rows}) == len(rows)
+    status = {(r["key"], r["dataset"]): r["status"] for r in rows}
+    assert status["accuracy", "syn"] == "holds" and status["accuracy", "real"] == "does not hold"
+    # holds at rho 0.1 (in the design's 5-10 %); rho 0.2 is outside the range and not counted
+    assert status["accuracy_fraction", "syn"] == "holds"
+    assert status["verdict", "syn"] == "not tested"  # no verdicts.tsv: not in this run
+    # the real set differs from the synthetic one on accuracy: does not match
+    assert status["matches_synthetic", "real"] == "does not hold"
+    assert status["matches_synthetic", "syn"] == "not tested"
+
+
+def test_combine_statuses_flips_at_the_edge():
+    assert R.combine_statuses(["does not hold", "holds"]) == "holds"
+    assert R.combine_statuses(["does not hold", "inconclusive"]) == "inconclusive"
+    assert R.combine_statuses(["does not hold", "not tested"]) == "does not hold"
+    assert R.combine_statuses([]) == "not tested"
+
+
+def test_rho_outside_the_design_range_is_not_tested(tmp_path):
+    plan = write_run(tmp_path)
+    path = plan["datasets"]["syn"]["files"]["phase2_criteria"]
+    (tmp_path / "syn" / "phase2_criteria.tsv").write_text(
+        P2 + "accuracy_fraction\t0.2\t0.99\t0.98\t1\t0.95\tholds\te\n"
+    )
+    rows = R.phase2_criteria("syn", path)
+    assert rows[0]["status"] == "not tested"
+
+
+def test_a_partial_run_renders_and_marks_what_is_missing(tmp_path):
+    plan = write_run(tmp_path, phases=("phase1",))
+    rows = R.criteria_rows(plan)
+    missing = [r for r in rows if r["note"] == R.MISSING]
+    assert {r["key"] for r in missing} >= {"accuracy_fraction", "verdict", "known_motifs"}
+    sections = R.sections(plan)
+    blocks = [b for s in sections for g in s["groups"] for b in g["blocks"]]
+    assert any(b["kind"] == "missing" for b in blocks)
+    page = R.render_page(
+        {
+            "title": "t",
+            "criteria": rows,
+            "answers": R.answers(rows),
+            "sections": sections,
+            "nav": [],
+            "missing_count": 3,
+            "run": {
+                "config": "",
+                "seeds": [1],
+                "dataset_seeds": {},
+                "device": "cpu",
+                "jaspar": [],
+                "python": "3",
+                "versions": [],
+                "provenance": [],
+            },
+        },
+        REPO / "workflow/report/templates/index.html.j2",
+    )
+    assert "not in this run" in page and "0.9" in page  # the measured accuracy, read from the table
+
+
+def test_figures_are_embedded(tmp_path):
+    plan = write_run(tmp_path)
+    block = R.figure_block("maps", plan["datasets"]["syn"]["files"]["phase1_maps"])
+    assert base64.b64decode(block["uri"].split(",", 1)[1]) == PNG
+    assert R.figure_block("maps", str(tmp_path / "absent.png"))["kind"] == "missing"
+
+
+def test_answers_come_from_the_rows(tmp_path):
+    rows = R.criteria_rows(write_run(tmp_path))
+    answers = R.answers(rows)
+    assert len(answers) == 4
+    assert "holds on syn (0.9 [0.85, 0.95])" in answers[0]["answer"]
+
+
+def test_the_page_imports_no_torch():
+    code = "import sys; sys.path.insert(0, sys.argv[1]); import render_report; print('torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "workflow/scripts")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
+
+
+def test_the_page_in_a_browser(tmp_path):
+    import report_browser as B
+
+    browser = B.find_chromium()
+    if browser is None:
+        pytest.skip(
+            "chromium is not installed: the study page's browser test needs it (apt-get install chromium)"
+        )
+    sys.path.insert(0, str(REPO / "workflow/scripts"))
+    import render_report
+
+    plan = write_run(tmp_path)
+    page = tmp_path / "report" / "index.html"
+    render_report.run(
+        plan,
+        {"seeds": [1]},
+        str(REPO / "resources/real_sources.yaml"),
+        [],
+        str(REPO / "workflow/report/templates/index.html.j2"),
+        str(page),
+    )
+    seen = B.inspect_page(page, browser)
+    assert B.problems(seen, expected_rows=len(R.CRITERIA) * 2) == []
+    assert len(seen["images"]) == 2
+    shot = B.screenshot(page, browser, seen["height"] + 40)
+    assert shot == page.with_suffix(".png") and shot.stat().st_size > 0
