@@ -1032,3 +1032,15 @@ def enrichment_outputs():
         for dataset in DATASETS
         for file in ("positions.tsv", "classes.tsv")
     ]
+
+
+# Phase 4 de novo motifs (rule discover_motifs in phase4_enrichment.smk): the same
+# position sets and files as test_enrichment.
+DENOVO = config["denovo"]
+
+
+def denovo_outputs():
+    """The de novo motif tables and logos of every data set (part of ``rule all``)."""
+    return [
+        L.phase4(f"{dataset}/denovo/{file}") for dataset in DATASETS for file in ("motifs.tsv", "logos.png")
+    ]

@@ -365,13 +365,18 @@ def match_jaspar(motifs: Sequence[np.ndarray], matrices: Sequence[Matrix]) -> di
     return {"p_value": p, "q_value": q, "offset": np.asarray(result[2]), "strand": np.asarray(result[4])}
 
 
-def write_meme(path: str, motifs: Sequence[tuple[str, np.ndarray, int]], base: np.ndarray | None = None) -> None:
+def write_meme(
+    path: str, motifs: Sequence[tuple[str, np.ndarray, int]], base: np.ndarray | None = None
+) -> None:
     """MEME minimal format: ``(name, (4, w) probs, n_sites)`` per motif."""
     base = np.full(4, 0.25) if base is None else np.asarray(base)
     lines = ["MEME version 5", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
     lines += [" ".join(f"{b} {f:.4f}" for b, f in zip("ACGT", base, strict=True)), ""]
     for name, probs, n in motifs:
-        lines += [f"MOTIF {name}", f"letter-probability matrix: alength= 4 w= {probs.shape[1]} nsites= {n} E= 0"]
+        lines += [
+            f"MOTIF {name}",
+            f"letter-probability matrix: alength= 4 w= {probs.shape[1]} nsites= {n} E= 0",
+        ]
         lines += [" ".join(f"{v:.6f}" for v in col) for col in np.asarray(probs).T]
         lines.append("")
     with open(path, "w") as handle:
