@@ -1042,5 +1042,7 @@ DENOVO = config["denovo"]
 def denovo_outputs():
     """The de novo motif tables and logos of every data set (part of ``rule all``)."""
     return [
-        L.phase4(f"{dataset}/denovo/{file}") for dataset in DATASETS for file in ("motifs.tsv", "logos.png")
+        L.phase4(f"{dataset}/denovo/{file}")
+        for dataset in DATASETS
+        for file in ("motifs.tsv", "logos.png")
     ]

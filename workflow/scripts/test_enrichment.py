@@ -37,8 +37,6 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import logging
 
-import numpy as np
-
 from gsattn.datasets import load_encoded
 from gsattn.enrichment import (
     add_summaries,
