@@ -1105,7 +1105,7 @@ def report_plan():
 
 
 def report_inputs(wildcards):
-    """Every file of ``report_plan`` (the de novo folders apart)."""
+    """Every file of ``report_plan`` (the de novo folders as the de novo rule's outputs)."""
     plan = report_plan()
     files = [
         path
@@ -1113,7 +1113,7 @@ def report_inputs(wildcards):
         for key, path in entry["files"].items()
         if key != "denovo"
     ]
-    return files + list(plan["study"].values())
+    return files + list(plan["study"].values()) + denovo_outputs()
 
 
 def report_sources():
@@ -1124,3 +1124,17 @@ def report_sources():
 def report_config():
     """The run's config as the page prints it (plain data)."""
     return dict(config)
+
+
+# Phase 4 de novo motifs (rule discover_motifs in phase4_enrichment.smk): the same
+# position sets and files as test_enrichment.
+DENOVO = config["denovo"]
+
+
+def denovo_outputs():
+    """The de novo motif tables and logos of every data set (part of ``rule all``)."""
+    return [
+        L.phase4(f"{dataset}/denovo/{file}")
+        for dataset in DATASETS
+        for file in ("motifs.tsv", "logos.png")
+    ]

@@ -90,3 +90,47 @@ rule test_enrichment:
         dataset=get_dataset,
     script:
         "../scripts/test_enrichment.py"
+
+
+# Phase 4 de novo motifs: seqlets around the runs of every position set of
+# test_enrichment, clustered into PWMs (gsattn.denovo), matched to the scanned JASPAR
+# collection with memelite's TOMTOM; logos beside the best match. Files: denovo_outputs
+# in common.smk.
+rule discover_motifs:
+    input:
+        code=script_code("discover_motifs"),
+        files=enrichment_inputs,
+    output:
+        motifs=report(
+            L.phase4("{dataset}/denovo/motifs.tsv"),
+            caption="../report/phase4_denovo.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "table": "de novo motifs"},
+        ),
+        matches=L.phase4("{dataset}/denovo/matches.tsv"),
+        meme=L.phase4("{dataset}/denovo/motifs.meme"),
+        logos=report(
+            L.phase4("{dataset}/denovo/logos.png"),
+            caption="../report/phase4_denovo_logos.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "de novo motif logos"},
+        ),
+    log:
+        L.log("discover_motifs", "{dataset}"),
+    benchmark:
+        L.benchmark("discover_motifs", "{dataset}")
+    conda:
+        "../../envs/motifs.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        plan=get_enrichment_plan,
+        enrichment=ENRICHMENT,
+        denovo=DENOVO,
+        dataset=get_dataset,
+    script:
+        "../scripts/discover_motifs.py"

@@ -37,27 +37,21 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import logging
 
-import numpy as np
-
 from gsattn.datasets import load_encoded
 from gsattn.enrichment import (
     add_summaries,
     class_rows,
-    embed_set,
     merge_sites,
-    random_set,
     ranked_rows,
     read_hits,
     sequences_with_hit,
     set_summary,
-    universe_mask,
 )
 from gsattn.io import read_table, write_tables
 from gsattn.logs import rule_logging
-from gsattn.selection import selection_mask, top_k_of
+from gsattn.position_sets import SETS, seed_sets
 
 log = logging.getLogger("test_enrichment")
-SETS = ("sparse", "attention", "saliency", "ism", "random")
 
 
 def motif_list(path: str) -> list[dict]:
@@ -68,39 +62,6 @@ def motif_list(path: str) -> list[dict]:
 def planted_roles(path: str) -> dict[str, str]:
     """``matrix_id → role`` of the motifs planted in a synthetic data set (empty otherwise)."""
     return {str(r["matrix_id"]): str(r["role"]) for r in read_table(path) if r.get("matrix_id")}
-
-
-def _load(path: str) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as npz:
-        return {k: npz[k] for k in npz.files}
-
-
-def seed_sets(entry: dict, rhos: list, data: dict, base_seed: int) -> dict[tuple, tuple]:
-    """``(set, rho) → (selected, universe)``, ``(N, L)`` bool each, of one seed."""
-    shape = data["tokens"].shape
-    lengths = data["lengths"]
-    truth, saliency, ism = _load(entry["truth"]), _load(entry["saliency"]), _load(entry["ism"])
-    if truth["ids"].tolist() != data["ids"].tolist():
-        raise ValueError(f"{entry['truth']}: sequence IDs differ from {entry['encoded']}; re-run Phase 1")
-    received = truth["received"].astype(np.float64).mean(axis=1)
-    sets = {}
-    for j, rho in enumerate(rhos):
-        preds = _load(entry["students"][str(rho)])  # keyed by the rho's path text (gsattn.layout.rho_text)
-        rows, k = preds["rows"].astype(np.int64), int(preds["index"].shape[1])
-        universe = universe_mask(rows, lengths, shape)
-        sparse = embed_set(rows, selection_mask(preds["index"], preds["valid"], shape[1]), shape)
-        sets[("sparse", rho)] = (sparse, universe)
-        attention = top_k_of(received[rows], lengths[rows], k)
-        sets[("attention", rho)] = (embed_set(rows, attention, shape), universe)
-        rng = np.random.default_rng([base_seed, int(entry["seed"]), j])
-        sets[("random", rho)] = (random_set(universe, sparse.sum(axis=1), rng), universe)
-        for name, scores in (("saliency", saliency), ("ism", ism)):
-            if name not in scores or not scores["rows"].size:
-                continue
-            r = scores["rows"].astype(np.int64)
-            chosen = top_k_of(scores[name].astype(np.float64), lengths[r], k)
-            sets[(name, rho)] = (embed_set(r, chosen, shape), universe_mask(r, lengths, shape))
-    return sets
 
 
 def _named(rows: list[dict], ids: dict, motifs: list[dict], roles: dict) -> list[dict]:

@@ -1,0 +1,397 @@
+"""De novo motifs from position sets (Phase 4): seqlets, PWMs, TOMTOM matches, MEME files.
+
+The method, fixed before any run (parameters in ``config.denovo``):
+
+1. **Seqlets** (:func:`extract_seqlets`): in every sequence, the runs of a position set
+   (``(N, L)`` bool: a sparse selector's kept positions, the top attended or top
+   attribution positions), runs closer than ``gap`` merged, each widened by ``flank``
+   on both sides and clipped to the sequence: ``(row, start, end)``, ``end`` exclusive.
+2. **Seeds** (:func:`kmer_counts`, :func:`best_seed`): the canonical ``k``-mer (a
+   k-mer and its reverse complement are one) most over-represented in the seqlets
+   against the same sequences' every window: binomial z-score
+   ``(c − e) / sqrt(e)`` with ``e = f · W``, ``f`` the k-mer's frequency among the
+   windows of the set's sequences and ``W`` the number of k-mer windows in the
+   seqlets. A seed needs ``c ≥ min_seqlets``, ``c / e ≥ min_fold`` and ``z ≥ min_z``;
+   ties go to the lexicographically first k-mer, so the result is deterministic.
+3. **PWM** (:func:`grow_motif`): every not yet assigned seqlet holding the seed (either
+   strand, its first occurrence) gives the ``k + 2·extend`` window of the full sequence
+   around it, in the seed's orientation; the counts (+ ``pseudocount``) make a PWM.
+   ``iterations`` times: every unassigned seqlet is scanned (both strands) with the
+   PWM's log-odds against the set's base composition, those whose best window scores at
+   least ``min_score`` × the PWM's maximum are assigned, and the PWM is rebuilt from
+   their windows. Edge columns under ``trim_bits`` of information are trimmed. A motif
+   with fewer than ``min_seqlets`` seqlets ends the search; otherwise its seqlets are
+   removed and the next seed is sought, up to ``max_motifs``.
+4. **Matches** (:func:`match_jaspar`): memelite's TOMTOM against the scanned JASPAR
+   collection (both strands); q-values are Benjamini–Hochberg across the collection,
+   per discovered motif; the best match is the smallest p.
+
+Above ``max_seqlets`` seqlets per set, a uniform subsample is drawn with
+``numpy.random.default_rng(seed)``; below it nothing is random.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gsattn.enrichment import Matrix, bh_adjust
+
+log = logging.getLogger(__name__)
+
+COMPLEMENT = np.array([3, 2, 1, 0])  # ACGT -> TGCA
+
+
+@dataclass(frozen=True)
+class DenovoSpec:
+    """Parameters of the method (the schema's ``denovo`` defaults)."""
+
+    gap: int = 2
+    flank: int = 5
+    k: int = 6
+    extend: int = 5
+    min_seqlets: int = 20
+    min_fold: float = 2.0
+    min_z: float = 5.0
+    min_score: float = 0.6
+    iterations: int = 3
+    trim_bits: float = 0.3
+    pseudocount: float = 0.5
+    max_motifs: int = 5
+    max_seqlets: int = 20000
+    seed: int = 1
+
+    @classmethod
+    def from_config(cls, spec: dict) -> DenovoSpec:
+        """The method's keys of ``config.denovo`` (others ignored)."""
+        return cls(**{k: spec[k] for k in cls.__dataclass_fields__ if k in spec})
+
+
+@dataclass
+class Motif:
+    """One discovered motif: ``probs`` ``(4, w)``, the seed and the seqlets assigned."""
+
+    seed: str
+    probs: np.ndarray
+    n_seqlets: int
+    seqlets: np.ndarray = field(repr=False)  # (n,) indices into the seqlet list
+
+
+# --------------------------------------------------------------------------- seqlets
+def extract_seqlets(selected: np.ndarray, lengths: np.ndarray, gap: int, flank: int) -> np.ndarray:
+    """Windows around the runs of a position set.
+
+    Parameters
+    ----------
+    selected : numpy.ndarray
+        ``(N, L)`` bool position set.
+    lengths : numpy.ndarray
+        ``(N,)`` unpadded lengths (windows are clipped to them).
+    gap : int
+        Runs separated by at most ``gap`` unselected positions merge.
+    flank : int
+        Positions added on both sides of a run.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, 3)`` int ``row, start, end`` (``end`` exclusive), by row and start.
+    """
+    out = []
+    for row in np.flatnonzero(selected.any(axis=1)):
+        pos = np.flatnonzero(selected[row])
+        breaks = np.flatnonzero(np.diff(pos) > gap + 1)
+        starts = pos[np.r_[0, breaks + 1]]
+        ends = pos[np.r_[breaks, pos.size - 1]] + 1
+        for s, e in zip(starts, ends, strict=True):
+            out.append((row, max(0, s - flank), min(int(lengths[row]), e + flank)))
+    return np.array(out, np.int64).reshape(-1, 3)
+
+
+def subsample(seqlets: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+    """At most ``limit`` seqlets, a uniform draw (order kept) when there are more."""
+    if len(seqlets) <= limit:
+        return seqlets
+    keep = np.sort(rng.choice(len(seqlets), size=limit, replace=False))
+    return seqlets[keep]
+
+
+# --------------------------------------------------------------------------- k-mers
+def kmer_codes(tokens: np.ndarray, k: int) -> np.ndarray:
+    """``(N, L - k + 1)`` base-4 codes of the k-mer starting at every position (-1 over N or PAD)."""
+    tokens = np.asarray(tokens, np.int64)
+    if tokens.shape[1] < k:
+        return np.zeros((tokens.shape[0], 0), np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(tokens, k, axis=1)
+    valid = (windows < 4).all(axis=2)
+    codes = (np.clip(windows, 0, 3) * 4 ** np.arange(k - 1, -1, -1)).sum(axis=2)
+    return np.where(valid, codes, -1)
+
+
+def canonical(codes: np.ndarray, k: int) -> np.ndarray:
+    """The smaller of a k-mer code and its reverse complement's (-1 stays -1); any shape."""
+    powers = 4 ** np.arange(k - 1, -1, -1)
+    digits = (np.asarray(codes)[..., None] // powers) % 4
+    rc = ((3 - digits[..., ::-1]) * powers).sum(axis=-1)
+    return np.where(codes < 0, -1, np.minimum(codes, rc))
+
+
+def kmer_text(code: int, k: int) -> str:
+    """``ACGT`` text of a k-mer code."""
+    return "".join("ACGT"[(code // 4**i) % 4] for i in range(k - 1, -1, -1))
+
+
+def span_mask(spans: np.ndarray, width: int, k: int) -> np.ndarray:
+    """``(S, width - k + 1)`` bool: the k-mer starts that lie wholly inside each span."""
+    starts = np.arange(max(width - k + 1, 0))[None, :]
+    return (starts >= spans[:, 1:2]) & (starts + k <= spans[:, 2:3])
+
+
+def kmer_counts(codes: np.ndarray, spans: np.ndarray, k: int) -> np.ndarray:
+    """``(4**k,)`` canonical k-mer counts over the spans ``(row, start, end)``.
+
+    ``codes`` is the :func:`canonical` of :func:`kmer_codes`, ``(N, L - k + 1)``.
+    """
+    if not len(spans):
+        return np.zeros(4**k)
+    inside = span_mask(spans, codes.shape[1] + k - 1, k)
+    picked = codes[spans[:, 0]][inside]
+    return np.bincount(picked[picked >= 0], minlength=4**k).astype(float)
+
+
+def best_seed(seqlet_counts: np.ndarray, background: np.ndarray, spec: DenovoSpec) -> int | None:
+    """The canonical k-mer code of the best seed (:mod:`gsattn.denovo` step 2), or None."""
+    total_bg, total = background.sum(), seqlet_counts.sum()
+    if total_bg == 0 or total == 0:
+        return None
+    expected = background / total_bg * total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(expected > 0, (seqlet_counts - expected) / np.sqrt(expected), 0.0)
+        fold = np.where(expected > 0, seqlet_counts / expected, 0.0)
+    ok = (seqlet_counts >= spec.min_seqlets) & (fold >= spec.min_fold) & (z >= spec.min_z)
+    if not ok.any():
+        return None
+    z = np.where(ok, z, -np.inf)
+    return int(np.flatnonzero(z == z.max())[0])
+
+
+# --------------------------------------------------------------------------- PWMs
+def counts_to_probs(windows: np.ndarray, pseudocount: float) -> np.ndarray:
+    """``(4, w)`` probabilities from ``(n, w)`` aligned token windows (+ ``pseudocount``)."""
+    width = windows.shape[1]
+    counts = np.full((4, width), pseudocount)
+    np.add.at(counts, (windows.reshape(-1), np.tile(np.arange(width), len(windows))), 1)
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
+def information(probs: np.ndarray) -> np.ndarray:
+    """``(w,)`` information content (bits) of every column against a uniform background."""
+    return 2 + (probs * np.log2(probs)).sum(axis=0)
+
+
+def trim(probs: np.ndarray, bits: float) -> np.ndarray:
+    """``probs`` without the edge columns under ``bits`` (at least one column kept)."""
+    ic = information(probs)
+    keep = np.flatnonzero(ic >= bits)
+    if not keep.size:
+        return probs[:, [int(ic.argmax())]]
+    return probs[:, keep[0] : keep[-1] + 1]
+
+
+def windows_at(tokens: np.ndarray, rows: np.ndarray, starts: np.ndarray, strands: np.ndarray, width: int):
+    """``(n, width)`` token windows (reverse-complemented where ``strands`` is 1)."""
+    cols = starts[:, None] + np.arange(width)[None, :]
+    w = np.asarray(tokens, np.int64)[rows[:, None], cols]
+    return np.where(strands[:, None] == 1, COMPLEMENT[np.clip(w[:, ::-1], 0, 3)], w)
+
+
+def pwm_scores(tokens: np.ndarray, logodds: np.ndarray) -> np.ndarray:
+    """``(2, N, L - w + 1)`` log-odds of the window starting at every position, per strand.
+
+    Strand 0 is the motif as given, strand 1 its reverse complement; windows over N or
+    PAD score ``-inf``.
+    """
+    width = logodds.shape[1]
+    tokens = np.asarray(tokens, np.int64)
+    table = np.vstack([logodds, np.full((1, width), -np.inf)])
+    rc = np.vstack([logodds[COMPLEMENT][:, ::-1], np.full((1, width), -np.inf)])
+    safe = np.where(tokens < 4, tokens, 4)
+    n_win = tokens.shape[1] - width + 1
+    out = np.zeros((2, tokens.shape[0], max(n_win, 0)))
+    for j in range(width):
+        out[0] += table[safe[:, j : j + n_win], j]
+        out[1] += rc[safe[:, j : j + n_win], j]
+    return out
+
+
+def best_windows(tokens: np.ndarray, seqlets: np.ndarray, logodds: np.ndarray) -> tuple:
+    """Best PWM window overlapping every seqlet (both strands).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``(S,)`` best log-odds (``-inf`` where none fits) and ``(S, w)`` its tokens,
+        oriented as the motif.
+    """
+    width = logodds.shape[1]
+    scores = pwm_scores(tokens, logodds)
+    if scores.shape[2] == 0 or not len(seqlets):
+        return np.full(len(seqlets), -np.inf), np.zeros((len(seqlets), width), np.int64)
+    starts = np.arange(scores.shape[2])[None, :]
+    overlaps = (starts + width > seqlets[:, 1:2]) & (starts < seqlets[:, 2:3])
+    per = np.where(overlaps[None], scores[:, seqlets[:, 0]], -np.inf)  # (2, S, P)
+    flat = per.transpose(1, 0, 2).reshape(len(seqlets), -1)
+    best = flat.argmax(axis=1)
+    strand, at = best // scores.shape[2], best % scores.shape[2]
+    found = flat[np.arange(len(seqlets)), best]
+    return found, windows_at(tokens, seqlets[:, 0], at, strand, width)
+
+
+def seed_windows(tokens, seqlets, codes, raw, code, spec: DenovoSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Windows (``k + 2·extend``) around the first seed occurrence in every seqlet holding it.
+
+    Returns ``(n, width)`` windows in the seed's orientation and the ``(n,)`` seqlet indices.
+    """
+    width = spec.k + 2 * spec.extend
+    inside = span_mask(seqlets, codes.shape[1] + spec.k - 1, spec.k) & (codes[seqlets[:, 0]] == code)
+    has = inside.any(axis=1)
+    first = inside.argmax(axis=1)
+    start = first - spec.extend
+    fits = has & (start >= 0) & (start + width <= tokens.shape[1])
+    idx = np.flatnonzero(fits)
+    strands = (raw[seqlets[idx, 0], first[idx]] != code).astype(np.int64)
+    w = windows_at(tokens, seqlets[idx, 0], start[idx], strands, width)
+    ok = (w < 4).all(axis=1)
+    return w[ok], idx[ok]
+
+
+def grow_motif(tokens, seqlets, codes, raw, code, base, spec: DenovoSpec) -> Motif | None:
+    """The PWM grown from seed ``code`` over ``seqlets`` (step 3), or None.
+
+    ``codes`` / ``raw``: the canonical and the plain :func:`kmer_codes` of ``tokens``;
+    ``base``: ``(4,)`` background composition. ``Motif.seqlets`` index ``seqlets``.
+    """
+    windows, members = seed_windows(tokens, seqlets, codes, raw, code, spec)
+    if len(members) < spec.min_seqlets:
+        return None
+    probs = counts_to_probs(windows, spec.pseudocount)
+    for _ in range(spec.iterations):
+        logodds = np.log2(probs / base[:, None])
+        scores, best = best_windows(tokens, seqlets, logodds)
+        chosen = np.flatnonzero(scores >= spec.min_score * logodds.max(axis=0).sum())
+        if chosen.size < spec.min_seqlets:
+            break
+        members, probs = chosen, counts_to_probs(best[chosen], spec.pseudocount)
+    return Motif(kmer_text(code, spec.k), trim(probs, spec.trim_bits), len(members), np.asarray(members))
+
+
+def background_of(tokens: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``(4,)`` base composition of ``rows`` (both strands, +1 per base)."""
+    valid = np.arange(tokens.shape[1])[None, :] < np.asarray(lengths)[rows, None]
+    picked = np.asarray(tokens)[rows][valid]
+    base = np.bincount(picked[picked < 4], minlength=4)[:4] + 1.0
+    base = base + base[::-1]
+    return base / base.sum()
+
+
+def discover(
+    tokens: np.ndarray, seqlets: np.ndarray, universe_rows: np.ndarray, lengths: np.ndarray, spec: DenovoSpec
+) -> list[Motif]:
+    """Motifs of the seqlets of one position set (:mod:`gsattn.denovo`, steps 2-3).
+
+    Parameters
+    ----------
+    tokens : numpy.ndarray
+        ``(N, L)`` token ids (ACGT = 0..3; N and PAD above).
+    seqlets : numpy.ndarray
+        ``(S, 3)`` :func:`extract_seqlets` output.
+    universe_rows : numpy.ndarray
+        Rows the set was computed on (their k-mers are the background).
+    lengths : numpy.ndarray
+        ``(N,)`` unpadded lengths.
+    spec : DenovoSpec
+
+    Returns
+    -------
+    list of Motif
+        In the order found (the strongest seed first).
+    """
+    rows = np.unique(np.asarray(universe_rows, np.int64))
+    raw = kmer_codes(tokens, spec.k)
+    codes = canonical(raw, spec.k)
+    spans = np.stack([rows, np.zeros_like(rows), np.asarray(lengths)[rows]], axis=1)
+    background = kmer_counts(codes, spans, spec.k)
+    base = background_of(tokens, rows, lengths)
+    pool, found, tried = np.arange(len(seqlets)), [], []
+    while len(found) < spec.max_motifs and pool.size:
+        counts = kmer_counts(codes, seqlets[pool], spec.k)
+        counts[tried] = 0
+        code = best_seed(counts, background, spec)
+        if code is None:
+            break
+        tried.append(code)
+        motif = grow_motif(tokens, seqlets[pool], codes, raw, code, base, spec)
+        if motif is None:
+            continue
+        motif.seqlets = pool[motif.seqlets]
+        found.append(motif)
+        pool = np.setdiff1d(pool, motif.seqlets)
+        width = motif.probs.shape[1]
+        log.info("motif %d: seed %s, %d seqlets, width %d", len(found), motif.seed, motif.n_seqlets, width)
+    return found
+
+
+# --------------------------------------------------------------------------- matches
+def match_jaspar(motifs: Sequence[np.ndarray], matrices: Sequence[Matrix]) -> dict[str, np.ndarray]:
+    """TOMTOM of every discovered PWM against ``matrices`` (both strands).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``(Q, T)`` ``p_value``, ``q_value`` (BH across the T targets, per query),
+        ``offset`` and ``strand`` (0: the query as found, 1: its reverse complement).
+    """
+    from memelite import tomtom
+
+    if not motifs:
+        empty = np.zeros((0, len(matrices)))
+        return {"p_value": empty, "q_value": empty, "offset": empty, "strand": empty}
+    result = tomtom([np.asarray(m, np.float64) for m in motifs], [m.probs for m in matrices])
+    p = np.asarray(result[0], float)
+    q = np.stack([bh_adjust(row) for row in p])
+    return {"p_value": p, "q_value": q, "offset": np.asarray(result[2]), "strand": np.asarray(result[4])}
+
+
+def write_meme(
+    path: str, motifs: Sequence[tuple[str, np.ndarray, int]], base: np.ndarray | None = None
+) -> None:
+    """MEME minimal format: ``(name, (4, w) probs, n_sites)`` per motif."""
+    base = np.full(4, 0.25) if base is None else np.asarray(base)
+    lines = ["MEME version 5", "", "ALPHABET= ACGT", "", "strands: + -", "", "Background letter frequencies"]
+    lines += [" ".join(f"{b} {f:.4f}" for b, f in zip("ACGT", base, strict=True)), ""]
+    for name, probs, n in motifs:
+        lines += [
+            f"MOTIF {name}",
+            f"letter-probability matrix: alength= 4 w= {probs.shape[1]} nsites= {n} E= 0",
+        ]
+        lines += [" ".join(f"{v:.6f}" for v in col) for col in np.asarray(probs).T]
+        lines.append("")
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def read_meme(path: str) -> dict[str, np.ndarray]:
+    """``name → (4, w)`` probabilities of a MEME file written by :func:`write_meme`."""
+    out, name, rows = {}, None, []
+    with open(path) as handle:
+        for line in handle:
+            line = line.strip()
+            if line.startswith("MOTIF "):
+                name, rows = line.split()[1], []
+                out[name] = rows
+            elif name and line and line[0].isdigit():
+                rows.append([float(v) for v in line.split()])
+    return {k: np.array(v).T for k, v in out.items()}
