@@ -52,7 +52,7 @@ def has_rule(workdir: Path, config: list[str], name: str) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    config = ["--configfile", str(Path(argv[1]).resolve())]
+    config = [f"--configfile={Path(argv[1]).resolve()}"]  # "=": the option takes many values
     targets = argv[2:]
     workdir = Path(tempfile.mkdtemp(prefix="gsa_time_"))
     shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")

@@ -198,7 +198,7 @@ def _squeue(env) -> list[list[str]]:
 
 def test_tiny_targets_run_as_slurm_jobs_with_the_local_outputs(slurm, tmp_path):
     profile = _write_profile(tmp_path)
-    config = ("--configfile", str(REPO / "tests/config/tiny.yaml"))
+    config = (f"--configfile={REPO / 'tests/config/tiny.yaml'}",)  # = : the option takes many values
     local = _workdir(tmp_path / "local")
     result = _snakemake(local, "--cores", "2", *config, *TARGETS)
     assert result.returncode == 0, result.stderr[-3000:]
