@@ -231,8 +231,7 @@ def test_a_failing_rule_is_reported_failed(slurm, tmp_path):
         work,
         "--profile",
         str(profile),
-        "--configfile",
-        str(work / "c.yaml"),
+        f"--configfile={work / 'c.yaml'}",
         "results/data/mine/sequences.fa",
         env=slurm,
     )
