@@ -44,17 +44,28 @@ def test_every_env_pins_python():
         assert any(d.startswith("python =") for d in deps), env.name
 
 
+def test_every_env_pins_the_same_python_above_the_floor():
+    """One Python for every env, above 3.11, the floor numpy 2.4 and Snakemake 9 require today
+    (an env at the floor breaks the day a dependency drops it)."""
+    python = {minor for envs in [_conda_pins()["python"]] for minor in envs.values()}
+    assert len(python) == 1
+    assert tuple(int(x) for x in python.pop().split(".")) >= (3, 12)
+
+
 def test_conda_and_pip_pins_agree_both_ways():
     pip = _pip_pins(REPO / "requirements.txt")
+    # the runner's env (envs/snakemake.yaml) may pin dev-only tools (the SLURM executor)
+    dev = _pip_pins(REPO / "requirements-dev.txt")
     conda = _conda_pins()
     assert len({v for n, e in conda.items() if n == "python" for v in e.values()}) == 1
     for name, envs in conda.items():
         if name in NOT_PINNED_IN_PIP:
             continue
-        assert name in pip, f"{name} is pinned in {sorted(envs)} but not in requirements.txt"
+        pins = pip if name in pip else dev
+        assert name in pins, f"{name} is pinned in {sorted(envs)} but not in requirements*.txt"
         for env, minor in envs.items():
-            assert ".".join(pip[name].split(".")[:2]) == minor, (
-                f"{name}: {env} has {minor}, pip has {pip[name]}"
+            assert ".".join(pins[name].split(".")[:2]) == minor, (
+                f"{name}: {env} has {minor}, pip has {pins[name]}"
             )
     for name in pip:
         assert name in conda, f"{name} is pinned in requirements.txt but in no envs/*.yaml"
@@ -64,7 +75,7 @@ def test_constraints_pin_the_cpu_torch():
     assert _pip_pins(REPO / "constraints.txt") == {"torch": "2.13.0"}
     assert _pip_pins(REPO / "requirements.txt")["torch"] == "2.13.0"
     dev = _pip_pins(REPO / "requirements-dev.txt")
-    assert {"pytest", "snakefmt", "ruff"} <= set(dev)
+    assert {"pytest", "snakefmt", "ruff", "snakemake-executor-plugin-slurm"} <= set(dev)
 
 
 @pytest.mark.parametrize("smk", sorted((REPO / "workflow" / "rules").glob("*.smk")), ids=lambda p: p.name)

@@ -1138,3 +1138,24 @@ def denovo_outputs():
         for dataset in DATASETS
         for file in ("motifs.tsv", "logos.png")
     ]
+
+
+# Scheduling (profiles/slurm, README "Running on a cluster"). A rule that trains or
+# attributes on the torch device asks for one `gpu` when that device is CUDA (device:
+# cuda, or auto with a GPU visible here; gsattn.hardware), so `--resources gpu=1` runs
+# one such job at a time on a one-GPU workstation. On a cluster the login node sees no
+# GPU: the profile's set-resources asks for it there.
+from gsattn.hardware import gpu_request  # noqa: E402
+
+GPU_REQUEST = gpu_request(config["device"])
+
+
+def attempt_scaled(base):
+    """A resource (mem_mb, runtime) of ``base`` on the first attempt, ``base * attempt``
+    on a retry (``--retries``, the profile's ``retries: 1``): an out-of-memory kill or
+    a time-limit hit gets twice as much the second time."""
+
+    def scaled(wildcards, attempt):
+        return base * attempt
+
+    return scaled

@@ -67,6 +67,7 @@ rule check_long_budget:
     resources:
         mem_mb=get_long_mem_mb,
         runtime=30,
+        gpu=GPU_REQUEST,
     params:
         specs=LONG_SPECS,
         training=LONG["training"],
@@ -99,6 +100,7 @@ rule train_long:
     resources:
         mem_mb=get_long_mem_mb,
         runtime=get_long_runtime,
+        gpu=GPU_REQUEST,
     params:
         specs=LONG_SPECS,
         training=LONG["training"],

@@ -22,8 +22,9 @@ rule train_attention:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(120),
+        gpu=GPU_REQUEST,
     params:
         spec=get_phase1_spec,
         training=PHASE1["training"],
@@ -50,8 +51,8 @@ rule extract_attention:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=attempt_scaled(8000),
+        runtime=attempt_scaled(60),
     params:
         n_maps=PHASE1["n_attention_maps"],
     script:
@@ -75,8 +76,8 @@ rule evaluate_recovery:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(60),
     params:
         top_k=PHASE1["recovery"]["top_k"],
         tolerance=PHASE1["recovery"]["tolerance"],
@@ -102,6 +103,7 @@ rule profile_compute:
     resources:
         mem_mb=4000,
         runtime=30,
+        gpu=GPU_REQUEST,
     params:
         spec=get_phase1_spec,
         profile=PHASE1["profile"],

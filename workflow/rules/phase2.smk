@@ -24,8 +24,9 @@ rule train_sparse:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(60),
+        gpu=GPU_REQUEST,
     params:
         model=PHASE2["model"],
         training=PHASE2["training"],
@@ -54,8 +55,8 @@ rule evaluate_sparse:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(60),
     params:
         n_perm=PHASE2["n_permutations"],
         n_boot=PHASE2["n_bootstrap"],
@@ -79,6 +80,7 @@ rule profile_sparse:
     resources:
         mem_mb=4000,
         runtime=30,
+        gpu=GPU_REQUEST,
     params:
         model=PHASE2["model"],
         profile=PHASE1["profile"],

@@ -23,8 +23,9 @@ rule train_pipeline:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(60),
+        gpu=GPU_REQUEST,
     params:
         spec=PHASE3["pipeline"],
         training=PHASE3["training"],
@@ -198,11 +199,13 @@ rule interpret_model:
         "../../envs/model.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=attempt_scaled(4000),
+        runtime=attempt_scaled(60),
+        gpu=GPU_REQUEST,
     params:
         recovery=PHASE1["recovery"],
         max_sequences=PHASE3["interpretability"]["max_sequences"],
+        device=config["device"],
         ids=get_ids,
     script:
         "../scripts/interpret_model.py"

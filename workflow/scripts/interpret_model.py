@@ -30,6 +30,7 @@ from gsattn.io import atomic_outputs, save_npz, write_columns
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_any_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
+from gsattn.train import resolve_device
 
 log = logging.getLogger("interpret_model")
 COLUMNS = ("dataset", "model", "seed", "method", *ROW_KEYS)
@@ -66,18 +67,22 @@ def run(
     threads: int,
     out: dict,
     dataset: str = "",
+    device: str = "cpu",
 ) -> None:
     """Attribute, score against the motif mask and write the table and the scores
-    (rows led by ``dataset``, ``kind`` as ``model`` and ``seed``, given by the rule)."""
+    (rows led by ``dataset``, ``kind`` as ``model`` and ``seed``, given by the rule),
+    on ``device`` (``auto``: CUDA when available; the attributions move to the CPU)."""
     torch.set_num_threads(max(1, threads))
     data = load_encoded(encoded)
     rows_used = chosen_rows(data, max_sequences)
     table: list[dict] = []
     scores: dict[str, np.ndarray] = {}
     if rows_used.size:
+        dev = resolve_device(device)
         model, _ = load_any_model(weights, hparams)
+        model.to(dev)
         tokens = torch.from_numpy(data["tokens"][rows_used].astype(np.int64))
-        log.info("%s seed %d: attributions of %d test sequences", kind, seed, rows_used.size)
+        log.info("%s seed %d: attributions of %d test sequences on %s", kind, seed, rows_used.size, dev)
         scores = attributions(model, kind, tokens)
         for method, values in scores.items():
             found = summarize_recovery(
@@ -116,6 +121,7 @@ def main(smk) -> None:
             smk.threads,
             out,
             p.ids["dataset"],
+            p.device,
         )
 
 

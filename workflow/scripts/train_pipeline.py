@@ -11,6 +11,7 @@ is copied and evaluated instead (:mod:`gsattn.reuse`).
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
+import logging
 import time
 
 import numpy as np
@@ -29,6 +30,8 @@ from gsattn.pipeline import (
 )
 from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.train import TrainConfig, fit, load_split, metrics, predict, resolve_device, set_determinism
+
+log = logging.getLogger("train_pipeline")
 
 
 def run(
@@ -61,6 +64,7 @@ def run(
     splits = {s: load_split(arrays, s, cfg.task) for s in ("train", "validation", "test")}
     config = PipelineConfig(kind=kind, length=arrays["tokens"].shape[1], **spec)
     model = build_pipeline_model(config, seed).to(dev)
+    log.info("%s seed %d on device %s, %d CPU thread(s)", kind, seed, dev, torch.get_num_threads())
     optimizer = None
     if kind == "joint_pipeline":
         optimizer = pipeline_optimizer(model, rates["embedding"], rates["rest"], cfg.weight_decay)

@@ -1,0 +1,78 @@
+"""Where a whole run's time goes: ``snakemake --cores 2`` from an empty results folder.
+
+Usage: ``python benchmarks/workflow_time.py CONFIG [TARGET ...]`` (e.g.
+``tests/config/tiny.yaml``, run in a temporary folder holding a copy of tests/data;
+``config/config.yaml`` for the default study). Prints the dry run's planning time
+(Snakemake's own parse-and-plan cost, paid by every call), the run's wall time, the
+per-rule table of ``rule_times.py`` (job wall time from the log, CPU time from the
+``benchmark:`` files of the rules that have them) and the overhead: wall time minus
+the summed job time divided by the cores (time no job was running). When the workflow
+has a ``render_report`` rule, the report-only regeneration (``--forcerun
+render_report``) is timed as well.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORES = 2
+_spec = importlib.util.spec_from_file_location("rule_times", Path(__file__).with_name("rule_times.py"))
+rule_times = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(rule_times)
+
+
+def snakemake(workdir: Path, *args: str) -> float:
+    """Seconds one Snakemake call takes (it must succeed)."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=workdir, check=True, capture_output=True, text=True)
+    return time.perf_counter() - start
+
+
+def has_rule(workdir: Path, config: list[str], name: str) -> bool:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    out = subprocess.run([*cmd, *config, "--list-rules"], cwd=workdir, capture_output=True, text=True)
+    return name in out.stdout.split()
+
+
+def main(argv: list[str]) -> None:
+    config = [f"--configfile={Path(argv[1]).resolve()}"]  # "=": the option takes many values
+    targets = argv[2:]
+    workdir = Path(tempfile.mkdtemp(prefix="gsa_time_"))
+    shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")
+    plan = snakemake(workdir, "-n", "--quiet", *config, *targets)
+    wall = snakemake(workdir, "--cores", str(CORES), *config, *targets)
+    log = max((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
+    jobs, _ = rule_times.parse(log.read_text().splitlines())
+    busy = sum(end - start for _, start, end in jobs.values())
+    print(f"config {argv[1]}: {len(jobs)} jobs, wall {wall:.0f} s, dry-run planning {plan:.1f} s")
+    print(f"summed job time {busy:.0f} s; time with no job running ~ {wall - busy / CORES:.0f} s (overhead)")
+    rule_times.main(["rule_times", str(log), str(workdir / "results" / "benchmarks")])
+    if has_rule(workdir, config, "render_report"):
+        report = snakemake(
+            workdir, "--cores", str(CORES), *config, "render_report", "--forcerun", "render_report"
+        )
+        print(f"report-only regeneration (render_report): {report:.0f} s")
+    else:
+        print("no render_report rule: report-only regeneration not timed")
+    shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
