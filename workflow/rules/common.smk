@@ -1126,7 +1126,7 @@ def report_config():
     return dict(config)
 
 
-# Phase 4 de novo motifs (rule discover_motifs in phase4_enrichment.smk): the same
+# Phase 4 de novo motifs (discover_motifs, in phase4_enrichment.smk): the same
 # position sets and files as test_enrichment.
 DENOVO = config["denovo"]
 
