@@ -1,8 +1,10 @@
 """Where a whole run's time goes: ``snakemake --cores 2`` from an empty results folder.
 
-Usage: ``python benchmarks/workflow_time.py CONFIG [TARGET ...]`` (e.g.
+Usage: ``python benchmarks/workflow_time.py [--keep DIR] CONFIG [TARGET ...]`` (e.g.
 ``tests/config/tiny.yaml``, run in a temporary folder holding a copy of tests/data;
-``config/config.yaml`` for the default study). Prints the dry run's planning time
+``config/config.yaml`` for the default study, with ``GSA_REAL_DATA`` naming the offline
+mirror of the real data sets). ``--keep DIR`` runs in DIR (which must not exist) and keeps it,
+so that the run's results can be read afterwards. Prints the dry run's planning time
 (Snakemake's own parse-and-plan cost, paid by every call), the run's wall time, the
 per-rule table of ``rule_times.py`` (job wall time from the log, CPU time from the
 ``benchmark:`` files of the rules that have them) and the overhead: wall time minus
@@ -13,6 +15,7 @@ render_report``) is timed as well.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import shutil
 import subprocess
@@ -52,16 +55,25 @@ def has_rule(workdir: Path, config: list[str], name: str) -> bool:
 
 
 def main(argv: list[str]) -> None:
-    config = [f"--configfile={Path(argv[1]).resolve()}"]  # "=": the option takes many values
-    targets = argv[2:]
-    workdir = Path(tempfile.mkdtemp(prefix="gsa_time_"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="run in this new folder and keep it")
+    parser.add_argument("configfile", type=Path)
+    parser.add_argument("targets", nargs="*")
+    args = parser.parse_args(argv[1:])
+    config = [f"--configfile={args.configfile.resolve()}"]  # "=": the option takes many values
+    targets = args.targets
+    if args.keep:
+        args.keep.mkdir(parents=True)
+        workdir = args.keep.resolve()
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix="gsa_time_"))
     shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")
     plan = snakemake(workdir, "-n", "--quiet", *config, *targets)
     wall = snakemake(workdir, "--cores", str(CORES), *config, *targets)
     log = max((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
     jobs, _ = rule_times.parse(log.read_text().splitlines())
     busy = sum(end - start for _, start, end in jobs.values())
-    print(f"config {argv[1]}: {len(jobs)} jobs, wall {wall:.0f} s, dry-run planning {plan:.1f} s")
+    print(f"config {args.configfile}: {len(jobs)} jobs, wall {wall:.0f} s, dry-run planning {plan:.1f} s")
     print(f"summed job time {busy:.0f} s; time with no job running ~ {wall - busy / CORES:.0f} s (overhead)")
     rule_times.main(["rule_times", str(log), str(workdir / "results" / "benchmarks")])
     if has_rule(workdir, config, "render_report"):
@@ -71,7 +83,8 @@ def main(argv: list[str]) -> None:
         print(f"report-only regeneration (render_report): {report:.0f} s")
     else:
         print("no render_report rule: report-only regeneration not timed")
-    shutil.rmtree(workdir)
+    if not args.keep:
+        shutil.rmtree(workdir)
 
 
 if __name__ == "__main__":
