@@ -560,6 +560,20 @@ def test_frontier_target(tiny_run):
         assert not (tiny_run / f"results/phase2/{name}/attention/frontier/design/rho0.1").exists()
 
 
+def test_tiny_expected_motif_tables(tiny_run):
+    """Every data set gets its table; a synthetic set lists its planted motifs by role."""
+    config = yaml.safe_load((REPO / "tests/config/tiny.yaml").read_text())
+    for name in config["datasets"]:
+        rows = read_table(tiny_run / f"results/phase4/{name}/expected_motifs.tsv")
+        assert all(r["found"] in {"yes", "no", "classes only"} for r in rows)
+    roles = {
+        r["family"]: r["expected"]
+        for r in read_table(tiny_run / "results/phase4/tiny_any/expected_motifs.tsv")
+    }
+    assert {f for f, role in roles.items() if role == "predictive"} == {"SP1", "TBP"}
+    assert {f for f, role in roles.items() if role == "decoy"} == {"FOXA1"}
+
+
 def test_tiny_long_outputs(tiny_run):
     """Learning at length: the attention model is over the memory budget, sparse and CNN are trained."""
     rows = {r["model"]: r for r in read_table(tiny_run / "results/long/summary/summary.tsv")}

@@ -1140,6 +1140,14 @@ def denovo_outputs():
     ]
 
 
+EXPECTED_MOTIFS = config["expected_motifs"]
+
+
+def expected_motifs_outputs():
+    """The expected-motif table of every data set (part of ``rule all``)."""
+    return [L.phase4(f"{dataset}/expected_motifs.tsv") for dataset in DATASETS]
+
+
 # Scheduling (profiles/slurm, README "Running on a cluster"). A rule that trains or
 # attributes on the torch device asks for one `gpu` when that device is CUDA (device:
 # cuda, or auto with a GPU visible here; gsattn.hardware), so `--resources gpu=1` runs

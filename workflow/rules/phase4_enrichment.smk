@@ -134,3 +134,38 @@ rule discover_motifs:
         dataset=get_dataset,
     script:
         "../scripts/discover_motifs.py"
+
+
+# Phase 4: which expected motifs one data set's models found (gsattn.expected): the
+# planted motifs (synthetic), the families of expected_motifs (the promoter motifs) and
+# every de novo best match, each by known-motif enrichment (model positions beyond the
+# random control; positives vs negatives) and de novo.
+rule summarize_expected_motifs:
+    input:
+        code=script_code("summarize_expected_motifs"),
+        positions=L.phase4("{dataset}/enrichment/positions.tsv"),
+        classes=L.phase4("{dataset}/enrichment/classes.tsv"),
+        matches=L.phase4("{dataset}/denovo/matches.tsv"),
+        denovo=L.phase4("{dataset}/denovo/motifs.tsv"),
+        motifs=L.phase4("{dataset}/motifs.tsv"),
+    output:
+        table=report(
+            L.phase4("{dataset}/expected_motifs.tsv"),
+            caption="../report/phase4_expected_motifs.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "table": "expected motifs found"},
+        ),
+    log:
+        L.log("summarize_expected_motifs", "{dataset}"),
+    conda:
+        "../../envs/motifs.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        expected=EXPECTED_MOTIFS,
+        dataset="{dataset}",
+    script:
+        "../scripts/summarize_expected_motifs.py"

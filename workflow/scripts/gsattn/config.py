@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 SPLITS = ("train", "validation", "test")
@@ -259,6 +260,28 @@ def _check_study_keys(config: dict) -> None:
                 )
 
 
+def _check_expected_motifs(config: dict) -> None:
+    """``expected_motifs.datasets`` names data sets of ``datasets`` and families of
+    ``expected_motifs.families``; every family pattern is a valid regular expression."""
+    expected = config["expected_motifs"]
+    for family, pattern in expected["families"].items():
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ConfigError(
+                f"expected_motifs.families.{family}: {pattern!r} is not a regular expression ({err})"
+            ) from None
+    for name, families in expected["datasets"].items():
+        if name not in config["datasets"]:
+            raise ConfigError(f"expected_motifs.datasets.{name}: not a data set of 'datasets'; remove it")
+        unknown = [f for f in families if f not in expected["families"]]
+        if unknown:
+            raise ConfigError(
+                f"expected_motifs.datasets.{name}: {unknown} not in expected_motifs.families "
+                f"({sorted(expected['families'])})"
+            )
+
+
 def check_config(config: dict) -> None:
     """Raise :class:`ConfigError` for inconsistencies the schema cannot catch.
 
@@ -283,3 +306,4 @@ def check_config(config: dict) -> None:
     _check_tasks(config)
     _check_phase2(config["phase2"])
     _check_phase3(config)
+    _check_expected_motifs(config)
