@@ -8,7 +8,9 @@ so that the run's results can be read afterwards. Prints the dry run's planning 
 (Snakemake's own parse-and-plan cost, paid by every call), the run's wall time, the
 per-rule table of ``rule_times.py`` (job wall time from the log, CPU time from the
 ``benchmark:`` files of the rules that have them) and the overhead: wall time minus
-the summed job time divided by the cores (time no job was running). When the workflow
+the summed job time divided by the cores (time no job was running), and the CPU time
+of the whole process tree over the wall time (how many cores were busy on average: above
+the ``--cores`` given means threads were oversubscribed). When the workflow
 has a ``render_report`` rule, the report-only regeneration (``--forcerun
 render_report``) is timed as well.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import shutil
 import subprocess
 import sys
@@ -69,12 +72,19 @@ def main(argv: list[str]) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="gsa_time_"))
     shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")
     plan = snakemake(workdir, "-n", "--quiet", *config, *targets)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = snakemake(workdir, "--cores", str(CORES), *config, *targets)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     log = max((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
     jobs, _ = rule_times.parse(log.read_text().splitlines())
     busy = sum(end - start for _, start, end in jobs.values())
     print(f"config {args.configfile}: {len(jobs)} jobs, wall {wall:.0f} s, dry-run planning {plan:.1f} s")
     print(f"summed job time {busy:.0f} s; time with no job running ~ {wall - busy / CORES:.0f} s (overhead)")
+    print(
+        f"CPU time of the whole run (Snakemake and every job) {cpu:.0f} s = {cpu / wall:.2f} cores "
+        f"busy on average of the {CORES} given (above {CORES}: threads oversubscribed)"
+    )
     rule_times.main(["rule_times", str(log), str(workdir / "results" / "benchmarks")])
     if has_rule(workdir, config, "render_report"):
         report = snakemake(
