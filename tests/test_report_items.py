@@ -138,7 +138,7 @@ def test_the_study_pages_data_figures_are_flagged():
         assert layout.data(file) in paths, file
 
 
-BROKEN = '''
+BROKEN = """
 rule good:
     output:
         a=report(
@@ -166,7 +166,7 @@ rule bad:
             labels={"dataset": "{dataset}", "result": "c (table)"},
         ),
         d=report(L.phase3_all("d.tsv"), caption="../report/summary.rst", category="Phase 3"),
-'''
+"""
 
 
 def test_a_broken_rule_file_is_caught(tmp_path):

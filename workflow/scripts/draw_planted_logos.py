@@ -50,7 +50,8 @@ def draw_logos(motifs: list[Motif], path: str, title: str) -> int:
         frame = pd.DataFrame(motif.probs.T, columns=list("ACGT"))
         bits = logomaker.transform_matrix(frame, from_type="probability", to_type="information")
         logomaker.Logo(bits, ax=ax)
-        ax.set_title(logo_title(motif), fontsize=8, color="firebrick" if motif.role == "predictive" else "dimgray")
+        colour = "firebrick" if motif.role == "predictive" else "dimgray"
+        ax.set_title(logo_title(motif), fontsize=8, color=colour)
         ax.set_ylim(0, 2)
         ax.set_xlim(-0.5, widest - 0.5)  # one scale for every motif: widths compare
         ax.set_ylabel("bits", fontsize=7)
