@@ -153,3 +153,59 @@ def test_the_page_in_a_browser(tmp_path):
     assert len(seen["images"]) == 2
     shot = B.screenshot(page, browser, seen["height"] + 40)
     assert shot == page.with_suffix(".png") and shot.stat().st_size > 0
+
+
+POSITIONS = "set\trho\tseed\tmatrix_id\tname\tplanted\todds_ratio\tci_low\tci_high\tp_adjusted\tenriched\n"
+
+
+def _positions(tmp_path, rows: list[str]) -> str:
+    path = tmp_path / "positions.tsv"
+    path.write_text(POSITIONS + "".join(r + "\n" for r in rows))
+    return str(path)
+
+
+def test_known_motifs_counts_model_position_sets_not_the_random_control(tmp_path):
+    rows = [
+        "sparse\t0.05\tall\tM1\tA\tpredictive\t9\t3\t20\t0.001\tTrue",
+        "attention\t0.1\tall\tM2\tB\tpredictive\t2\t0.5\t4\t0.3\tFalse",
+        "sparse\t0.05\tall\tM3\tC\t\t5\t2\t9\t0.01\tTrue",
+        "sparse\t0.05\t1\tM2\tB\tpredictive\t8\t3\t20\t0.001\tTrue",  # one seed: not pooled, ignored
+        "random\t0.05\tall\tM2\tB\tpredictive\t8\t3\t20\t0.001\tTrue",  # the control: not counted
+        "random\t0.05\tall\tM4\tD\t\t8\t3\t20\t0.001\tTrue",
+    ]
+    row = R.known_motifs_criterion("syn", _positions(tmp_path, rows))
+    # B (predictive) is enriched only on one seed and on random positions: missed
+    assert row["status"] == "does not hold"
+    assert row["measured"] == "2 of 3 JASPAR matrices: A, C"
+    assert "planted predictive: 1 of 2 enriched" in row["note"] and "missed: B" in row["note"]
+    assert "random control: 2 enriched (B, D)" in row["note"]
+    assert row["ci"] == "[3, 20]"  # the strongest, A
+    # the edge: B enriched on one model set at one rho flips the row
+    rows[1] = rows[1].replace("0.3\tFalse", "0.04\tTrue")
+    row = R.known_motifs_criterion("syn", _positions(tmp_path, rows))
+    assert row["status"] == "holds" and row["measured"] == "3 of 3 JASPAR matrices: A, C, B"
+
+
+def test_known_motifs_without_planted_motifs_holds_on_any_enriched(tmp_path):
+    none = [
+        "sparse\t0.05\tall\tM1\tA\t\t1.2\t0.8\t2\t0.6\tFalse",
+        "random\t0.05\tall\tM1\tA\t\t9\t3\t20\t0.001\tTrue",
+    ]
+    assert R.known_motifs_criterion("real", _positions(tmp_path, none))["status"] == "does not hold"
+    one = none + ["saliency\t0.2\tall\tM2\tB\t\t3\t2\t5\t0.02\tTrue"]
+    row = R.known_motifs_criterion("real", _positions(tmp_path, one))
+    assert row["status"] == "holds" and row["measured"] == "1 of 2 JASPAR matrices: B"
+    only_random = [none[1]]
+    row = R.known_motifs_criterion("real", _positions(tmp_path, only_random))
+    assert row["status"] == "not tested"
+
+
+def test_the_data_section_shows_planted_logos_of_synthetic_sets_only(tmp_path):
+    plan = write_run(tmp_path)
+    logo = tmp_path / "syn" / "planted_logos.png"
+    logo.write_bytes(PNG)
+    plan["datasets"]["syn"]["files"]["planted_logos"] = str(logo)
+    groups = R.data_section(plan)["groups"]
+    figures = [[b for b in g["blocks"] if b["kind"] == "figure"] for g in groups]
+    assert [len(f) for f in figures] == [1, 0]  # syn has its logos, the fasta set none
+    assert base64.b64decode(figures[0][0]["uri"].split(",", 1)[1]) == PNG

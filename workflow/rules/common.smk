@@ -59,6 +59,14 @@ def get_dataset_spec(wildcards):
     return {k: v for k, v in spec.items() if k not in STUDY_KEYS}
 
 
+def get_planted_motifs(wildcards):
+    """The JASPAR matrices synthetic data set ``wildcards.dataset`` plants (rule
+    draw_planted_logos): ``release``, ``pseudocount``, ``motifs`` and ``decoys``."""
+    spec = DATASETS[wildcards.dataset]
+    keys = ("motifs", "decoys", "pseudocount")
+    return {"release": spec["jaspar_release"]} | {k: spec[k] for k in keys}
+
+
 def get_background_fasta(wildcards):
     """FASTA the Markov background is fitted on, or nothing for an i.i.d. background."""
     bg = DATASETS[wildcards.dataset]["background"]
@@ -1076,6 +1084,8 @@ def _report_dataset_files(name):
             "phase3_efficiency": "efficiency.tsv",
         }
     files |= {key: L.comparison(file, name) for key, file in p3.items()}
+    if DATASETS[name]["type"] == "synthetic":
+        files["planted_logos"] = L.data("planted_logos.png", name)
     files["enrichment_positions"] = L.phase4(f"{name}/enrichment/positions.tsv")
     files["enrichment_classes"] = L.phase4(f"{name}/enrichment/classes.tsv")
     return files

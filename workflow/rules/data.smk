@@ -10,7 +10,13 @@ rule plant_motifs:
         fasta=L.data("sequences.fa"),
         labels=L.data("labels.tsv"),
         sites=L.data("sites.bed"),
-        motifs=L.data("motifs.tsv"),
+        motifs=report(
+            L.data("motifs.tsv"),
+            caption="../report/data_motifs.rst",
+            category="Data",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "motifs (table)"},
+        ),
     log:
         L.log("plant_motifs", "{dataset}"),
     wildcard_constraints:
@@ -35,7 +41,13 @@ rule import_fasta:
         fasta=L.data("sequences.fa"),
         labels=L.data("labels.tsv"),
         sites=L.data("sites.bed"),
-        motifs=L.data("motifs.tsv"),
+        motifs=report(
+            L.data("motifs.tsv"),
+            caption="../report/data_motifs.rst",
+            category="Data",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "motifs (table)"},
+        ),
     log:
         L.log("import_fasta", "{dataset}"),
     wildcard_constraints:
@@ -65,7 +77,8 @@ rule encode_dataset:
             L.data("summary.tsv"),
             caption="../report/summary.rst",
             category="Data",
-            labels={"dataset": "{dataset}", "table": "summary"},
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "summary (table)"},
         ),
     log:
         L.log("encode_dataset", "{dataset}"),
@@ -91,7 +104,8 @@ rule score_pwm_oracle:
             L.data("pwm_oracle.tsv"),
             caption="../report/pwm_oracle.rst",
             category="Data",
-            labels={"dataset": "{dataset}", "table": "PWM oracle"},
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "PWM oracle (table)"},
         ),
     log:
         L.log("score_pwm_oracle", "{dataset}"),
@@ -103,6 +117,39 @@ rule score_pwm_oracle:
         runtime=30,
     script:
         "../scripts/score_pwm_oracle.py"
+
+
+# The planted motifs of a synthetic data set as sequence logos (logomaker), drawn from the
+# JASPAR matrices plant_motifs plants (same release, IDs and pseudocount, offline through
+# pyjaspar); the study page shows them in its Data section. Data sets without planted
+# motifs (type: fasta) have none.
+
+
+rule draw_planted_logos:
+    input:
+        code=script_code("draw_planted_logos"),
+    output:
+        logos=report(
+            L.data("planted_logos.png"),
+            caption="../report/planted_logos.rst",
+            category="Data",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "planted motif logos (figure)"},
+        ),
+    log:
+        L.log("draw_planted_logos", "{dataset}"),
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    conda:
+        "../../envs/motifs.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        planted=get_planted_motifs,
+    script:
+        "../scripts/draw_planted_logos.py"
 
 
 # data_seeds: true: seed <seed>'s own draw of every data set under

@@ -105,21 +105,33 @@ rule summarize_frontier:
             caption="../report/phase2_frontier.rst",
             category="Phase 2",
             subcategory="{dataset}",
-            labels={"teacher": "{teacher}", "table": "selector-cost frontier"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "result": "selector-cost frontier (table)",
+            },
         ),
         criteria=report(
             L.frontier("criteria.tsv"),
             caption="../report/phase2_frontier.rst",
             category="Phase 2",
             subcategory="{dataset}",
-            labels={"teacher": "{teacher}", "table": "design point criteria"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "result": "design point criteria (table)",
+            },
         ),
         figure=report(
             L.frontier("frontier.png"),
             caption="../report/phase2_frontier.rst",
             category="Phase 2",
             subcategory="{dataset}",
-            labels={"teacher": "{teacher}", "figure": "selector-cost frontier"},
+            labels={
+                "dataset": "{dataset}",
+                "teacher": "{teacher}",
+                "result": "selector-cost frontier (figure)",
+            },
         ),
     log:
         L.log("summarize_frontier", "{dataset}/{teacher}"),

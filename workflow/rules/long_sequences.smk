@@ -156,7 +156,7 @@ rule summarize_long:
             caption="../report/long_sequences.rst",
             category="Phase 2",
             subcategory="learning at length",
-            labels={"table": "learning at length"},
+            labels={"result": "learning at length (table)"},
         ),
         per_seed=L.long_summary("per_seed.tsv"),
         recovery=L.long_summary("recovery.tsv"),
@@ -166,7 +166,7 @@ rule summarize_long:
             caption="../report/long_sequences.rst",
             category="Phase 2",
             subcategory="learning at length",
-            labels={"figure": "learning at length"},
+            labels={"result": "learning at length (figure)"},
         ),
     log:
         L.log("summarize_long", "summary"),

@@ -13,7 +13,8 @@ rule literature_table:
             L.phase4("literature.tsv"),
             caption="../report/phase4_literature.rst",
             category="Phase 4",
-            labels={"table": "published sets and published numbers"},
+            subcategory="published sets",
+            labels={"result": "published sets and published numbers (table)"},
         ),
     log:
         L.log("literature_table", "literature_table"),

@@ -16,7 +16,7 @@ rule scan_motifs:
             caption="../report/phase4_motif_scan.rst",
             category="Phase 4",
             subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "table": "JASPAR scan"},
+            labels={"dataset": "{dataset}", "result": "JASPAR scan (table)"},
         ),
     log:
         L.log("scan_motifs", "{dataset}"),
@@ -60,7 +60,7 @@ rule test_enrichment:
             subcategory="{dataset}",
             labels={
                 "dataset": "{dataset}",
-                "table": "motif enrichment of position sets",
+                "result": "motif enrichment of position sets (table)",
             },
         ),
         per_seed=L.phase4("{dataset}/enrichment/positions_per_seed.tsv"),
@@ -71,7 +71,7 @@ rule test_enrichment:
             subcategory="{dataset}",
             labels={
                 "dataset": "{dataset}",
-                "table": "motif hits in positives vs negatives",
+                "result": "motif hits in positives vs negatives (table)",
             },
         ),
     log:
@@ -106,7 +106,7 @@ rule discover_motifs:
             caption="../report/phase4_denovo.rst",
             category="Phase 4",
             subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "table": "de novo motifs"},
+            labels={"dataset": "{dataset}", "result": "de novo motifs (table)"},
         ),
         matches=L.phase4("{dataset}/denovo/matches.tsv"),
         meme=L.phase4("{dataset}/denovo/motifs.meme"),
@@ -115,7 +115,7 @@ rule discover_motifs:
             caption="../report/phase4_denovo_logos.rst",
             category="Phase 4",
             subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "de novo motif logos"},
+            labels={"dataset": "{dataset}", "result": "de novo motif logos (figure)"},
         ),
     log:
         L.log("discover_motifs", "{dataset}"),

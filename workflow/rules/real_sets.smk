@@ -15,7 +15,8 @@ rule prepare_real:
             L.real("summary.tsv"),
             caption="../report/prepare_real.rst",
             category="Data",
-            labels={"set": "{real}", "table": "preparation summary"},
+            subcategory="{real}",
+            labels={"dataset": "{real}", "result": "preparation summary (table)"},
         ),
         duplicates=L.real("duplicates.tsv"),
     log:
