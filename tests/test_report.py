@@ -209,3 +209,15 @@ def test_the_data_section_shows_planted_logos_of_synthetic_sets_only(tmp_path):
     figures = [[b for b in g["blocks"] if b["kind"] == "figure"] for g in groups]
     assert [len(f) for f in figures] == [1, 0]  # syn has its logos, the fasta set none
     assert base64.b64decode(figures[0][0]["uri"].split(",", 1)[1]) == PNG
+
+
+def test_phase4_shows_the_expected_motif_table_first(tmp_path):
+    plan = write_run(tmp_path)
+    table = tmp_path / "syn" / "expected_motifs.tsv"
+    table.write_text("family\texpected\tfound\tpositions\tdenovo\nSP1\tpredictive\tyes\tyes\tno\n")
+    plan["datasets"]["syn"]["files"]["expected_motifs"] = str(table)
+    groups = {g["heading"]: g["blocks"] for g in R.phase4_section(plan)["groups"]}
+    first = groups["syn"][0]
+    assert first["kind"] == "table" and first["title"].startswith("Expected motifs")
+    assert first["rows"][0][:3] == ["SP1", "predictive", "yes"]
+    assert groups["real"][0]["kind"] == "missing"  # not in this run: said so

@@ -1088,6 +1088,7 @@ def _report_dataset_files(name):
         files["planted_logos"] = L.data("planted_logos.png", name)
     files["enrichment_positions"] = L.phase4(f"{name}/enrichment/positions.tsv")
     files["enrichment_classes"] = L.phase4(f"{name}/enrichment/classes.tsv")
+    files["expected_motifs"] = L.phase4(f"{name}/expected_motifs.tsv")
     return files
 
 

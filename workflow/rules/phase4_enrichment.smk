@@ -154,7 +154,7 @@ rule summarize_expected_motifs:
             caption="../report/phase4_expected_motifs.rst",
             category="Phase 4",
             subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "table": "expected motifs found"},
+            labels={"dataset": "{dataset}", "result": "expected motifs found (table)"},
         ),
     log:
         L.log("summarize_expected_motifs", "{dataset}"),

@@ -576,8 +576,30 @@ def denovo_blocks(folder: str | None) -> list[dict]:
     return blocks or [missing_block("De novo motifs and their JASPAR matches", folder)]
 
 
+EXPECTED_COLUMNS = [
+    "family",
+    "expected",
+    "found",
+    "positions",
+    "positions_best",
+    "positions_set",
+    "positions_rho",
+    "positions_p_adjusted",
+    "denovo",
+    "denovo_best",
+    "denovo_set",
+    "denovo_q_value",
+    "classes",
+    "classes_best",
+    "classes_p_adjusted",
+    "random",
+    "members_scanned",
+]
+
+
 def phase4_section(plan: dict) -> dict:
-    """Phase 4: the literature table, the enrichment tables, the de novo logos."""
+    """Phase 4: the literature table, the expected motifs found, the enrichment tables, the
+    de novo logos."""
     s = plan["study"]
     groups = [
         group("published sets", [table_block("This workflow beside the literature", s.get("literature"))])
@@ -593,6 +615,11 @@ def phase4_section(plan: dict) -> dict:
                 key=lambda r: r["p_adjusted"] if is_number(r["p_adjusted"]) else 2.0,
             )
         blocks = [
+            table_block(
+                "Expected motifs: found by the model's positions, de novo, or only in the sequences?",
+                f.get("expected_motifs"),
+                EXPECTED_COLUMNS,
+            ),
             table_block(
                 "Known motifs at the position sets", f.get("enrichment_positions"), columns, positions
             ),
