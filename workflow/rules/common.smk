@@ -49,7 +49,7 @@ def script_code(script):
 
 # Keys of a data set's entry that say how it is studied (seeds, models, reused models),
 # not what its data are: left out of the data rules' params, so they never re-make data.
-STUDY_KEYS = ("seeds", "phase1_models", "models_from")
+STUDY_KEYS = ("seeds", "phase1_models", "models_from", "tss_index", "tss_groups")
 
 
 def get_dataset_spec(wildcards):
@@ -1089,6 +1089,9 @@ def _report_dataset_files(name):
     files["enrichment_positions"] = L.phase4(f"{name}/enrichment/positions.tsv")
     files["enrichment_classes"] = L.phase4(f"{name}/enrichment/classes.tsv")
     files["expected_motifs"] = L.phase4(f"{name}/expected_motifs.tsv")
+    if DATASETS[name].get("tss_index") is not None:
+        files["tss_profile"] = L.phase4(f"{name}/tss_profile.png")
+        files["tss_region"] = L.phase4(f"{name}/tss_region.tsv")
     return files
 
 
@@ -1157,6 +1160,47 @@ EXPECTED_MOTIFS = config["expected_motifs"]
 def expected_motifs_outputs():
     """The expected-motif table of every data set (part of ``rule all``)."""
     return [L.phase4(f"{dataset}/expected_motifs.tsv") for dataset in DATASETS]
+
+
+# Phase 4 TSS meta-profile (profile_tss, in phase4_enrichment.smk): the position sets of
+# test_enrichment relative to the TSS, for data sets with a `tss_index` only; positives
+# grouped by the labels' `origin` file (`tss_groups`).
+def tss_datasets():
+    """The data sets whose windows hold the TSS at a fixed index."""
+    return [d for d, spec in DATASETS.items() if spec.get("tss_index") is not None]
+
+
+def get_tss(wildcards):
+    """``index``, ``groups`` and the ``labels`` (with ``origin``) of ``wildcards.dataset``."""
+    spec = DATASETS[wildcards.dataset]
+    return {
+        "index": spec["tss_index"],
+        "groups": spec.get("tss_groups") or {},
+        "labels": spec["labels"],
+    }
+
+
+def get_tss_labels(wildcards):
+    """The labels TSV whose ``origin`` column groups the positives."""
+    return get_tss(wildcards)["labels"]
+
+
+def tss_inputs(wildcards):
+    """The files of ``get_enrichment_plan`` that the position sets are built from (no scan)."""
+    files = [get_tss_labels(wildcards)]
+    for entry in get_enrichment_plan(wildcards)["seeds"]:
+        files += [entry[k] for k in ("encoded", "truth", "saliency", "ism")]
+        files += list(entry["students"].values())
+    return list(dict.fromkeys(files))
+
+
+def tss_outputs():
+    """The TSS profiles and region tests of the data sets with a TSS (part of ``rule all``)."""
+    return [
+        L.phase4(f"{dataset}/{file}")
+        for dataset in tss_datasets()
+        for file in ("tss_profile.tsv", "tss_region.tsv", "tss_profile.png")
+    ]
 
 
 # Scheduling (profiles/slurm, README "Running on a cluster"). A rule that trains or

@@ -169,3 +169,44 @@ rule summarize_expected_motifs:
         dataset="{dataset}",
     script:
         "../scripts/summarize_expected_motifs.py"
+
+
+# Phase 4 TSS meta-profile: the position sets of test_enrichment (the same plan and
+# gsattn.position_sets) per position relative to the TSS, for data sets with a
+# `tss_index`; is the TATA region (-35..-20) selected more than a uniform set would?
+# Files: tss_outputs in common.smk.
+rule profile_tss:
+    input:
+        code=script_code("profile_tss"),
+        files=tss_inputs,
+    output:
+        profile=L.phase4("{dataset}/tss_profile.tsv"),
+        region=report(
+            L.phase4("{dataset}/tss_region.tsv"),
+            caption="../report/phase4_tss_region.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "TSS region test (table)"},
+        ),
+        figure=report(
+            L.phase4("{dataset}/tss_profile.png"),
+            caption="../report/phase4_tss_profile.rst",
+            category="Phase 4",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "result": "TSS meta-profile (figure)"},
+        ),
+    log:
+        L.log("profile_tss", "{dataset}"),
+    conda:
+        "../../envs/model.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        plan=get_enrichment_plan,
+        enrichment=ENRICHMENT,
+        dataset=get_dataset,
+        tss=get_tss,
+    script:
+        "../scripts/profile_tss.py"

@@ -625,9 +625,24 @@ def phase4_section(plan: dict) -> dict:
             ),
             table_block("Motif hits in positives vs negatives", f.get("enrichment_classes")),
             *denovo_blocks(f.get("denovo")),
+            *tss_blocks(f),
         ]
         groups.append(group(name, blocks))
     return section("phase4", "Phase 4: real data and known motifs", groups)
+
+
+TSS_COLUMNS = ["set", "rho", "group", "n_sequences", "share", "expected_share", "enrichment"]
+TSS_COLUMNS += ["p", "p_adjusted", "enriched"]
+
+
+def tss_blocks(files: dict) -> list[dict]:
+    """The TSS meta-profile and the TATA-region test (rule profile_tss), for data sets with a TSS."""
+    if "tss_profile" not in files:
+        return []
+    return [
+        figure_block("Position sets relative to the TSS", files.get("tss_profile")),
+        table_block("Is the TATA region (−35..−20) selected?", files.get("tss_region"), TSS_COLUMNS),
+    ]
 
 
 def sections(plan: dict) -> list[dict]:
