@@ -10,8 +10,6 @@ novo; ``classes only``: only the positives-vs-negatives test; ``no``).
 :mod:`gsattn.expected` documents each column.
 """
 
-from __future__ import annotations
-
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
 import logging
