@@ -1157,6 +1157,13 @@ def denovo_outputs():
 EXPECTED_MOTIFS = config["expected_motifs"]
 
 
+def get_scanned_motifs(wildcards):
+    """The scanned JASPAR collection of ``wildcards.dataset`` (``motifs.tsv`` of its scan;
+    under ``data_seeds`` the first draw's: every draw scans the same collection)."""
+    dataset = wildcards.dataset
+    return motif_hits_file("motifs.tsv", dataset, data_draw_seeds(dataset)[0])
+
+
 def expected_motifs_outputs():
     """The expected-motif table of every data set (part of ``rule all``)."""
     return [L.phase4(f"{dataset}/expected_motifs.tsv") for dataset in DATASETS]

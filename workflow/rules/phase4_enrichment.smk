@@ -147,7 +147,7 @@ rule summarize_expected_motifs:
         classes=L.phase4("{dataset}/enrichment/classes.tsv"),
         matches=L.phase4("{dataset}/denovo/matches.tsv"),
         denovo=L.phase4("{dataset}/denovo/motifs.tsv"),
-        motifs=L.phase4("{dataset}/motifs.tsv"),
+        motifs=get_scanned_motifs,
     output:
         table=report(
             L.phase4("{dataset}/expected_motifs.tsv"),
