@@ -1,10 +1,12 @@
 """Where a whole run's time goes: ``snakemake --cores 2`` from an empty results folder.
 
-Usage: ``python benchmarks/workflow_time.py [--keep DIR] CONFIG [TARGET ...]`` (e.g.
+Usage: ``python benchmarks/workflow_time.py [--keep DIR] [--cores N] CONFIG [TARGET ...]`` (e.g.
 ``tests/config/tiny.yaml``, run in a temporary folder holding a copy of tests/data;
 ``config/config.yaml`` for the default study, with ``GSA_REAL_DATA`` naming the offline
 mirror of the real data sets). ``--keep DIR`` runs in DIR (which must not exist) and keeps it,
-so that the run's results can be read afterwards. Prints the dry run's planning time
+so that the run's results can be read afterwards; ``--cores`` (default 2, the machine's
+cores) is passed to Snakemake, so ``--cores 8`` on 2 cores shows whether eight jobs side by
+side oversubscribe the threads. Prints the dry run's planning time
 (Snakemake's own parse-and-plan cost, paid by every call), the run's wall time, the
 per-rule table of ``rule_times.py`` (job wall time from the log, CPU time from the
 ``benchmark:`` files of the rules that have them) and the overhead: wall time minus
@@ -28,7 +30,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORES = 2
 _spec = importlib.util.spec_from_file_location("rule_times", Path(__file__).with_name("rule_times.py"))
 rule_times = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rule_times)
@@ -60,11 +61,12 @@ def has_rule(workdir: Path, config: list[str], name: str) -> bool:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="run in this new folder and keep it")
+    parser.add_argument("--cores", type=int, default=2, help="Snakemake's --cores (default 2)")
     parser.add_argument("configfile", type=Path)
     parser.add_argument("targets", nargs="*")
     args = parser.parse_args(argv[1:])
     config = [f"--configfile={args.configfile.resolve()}"]  # "=": the option takes many values
-    targets = args.targets
+    targets, cores = args.targets, args.cores
     if args.keep:
         args.keep.mkdir(parents=True)
         workdir = args.keep.resolve()
@@ -73,22 +75,22 @@ def main(argv: list[str]) -> None:
     shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")
     plan = snakemake(workdir, "-n", "--quiet", *config, *targets)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = snakemake(workdir, "--cores", str(CORES), *config, *targets)
+    wall = snakemake(workdir, "--cores", str(cores), *config, *targets)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     log = max((workdir / ".snakemake" / "log").glob("*.snakemake.log"))
     jobs, _ = rule_times.parse(log.read_text().splitlines())
     busy = sum(end - start for _, start, end in jobs.values())
     print(f"config {args.configfile}: {len(jobs)} jobs, wall {wall:.0f} s, dry-run planning {plan:.1f} s")
-    print(f"summed job time {busy:.0f} s; time with no job running ~ {wall - busy / CORES:.0f} s (overhead)")
+    print(f"summed job time {busy:.0f} s; time with no job running ~ {wall - busy / cores:.0f} s (overhead)")
     print(
         f"CPU time of the whole run (Snakemake and every job) {cpu:.0f} s = {cpu / wall:.2f} cores "
-        f"busy on average of the {CORES} given (above {CORES}: threads oversubscribed)"
+        f"busy on average of the {cores} given (above {cores}: threads oversubscribed)"
     )
     rule_times.main(["rule_times", str(log), str(workdir / "results" / "benchmarks")])
     if has_rule(workdir, config, "render_report"):
         report = snakemake(
-            workdir, "--cores", str(CORES), *config, "render_report", "--forcerun", "render_report"
+            workdir, "--cores", str(cores), *config, "render_report", "--forcerun", "render_report"
         )
         print(f"report-only regeneration (render_report): {report:.0f} s")
     else:

@@ -247,27 +247,34 @@ def test_unknown_matrix_is_refused():
 
 
 # --------------------------------------------------------------------------- positive control
-@pytest.fixture(scope="module")
-def planted_fixture():
-    """400 sequences of 100 bp: SP1 / TBP decide the class, FOXA1 in half of both classes;
-    the hand-built model's positions are exactly the planted predictive sites."""
+def make_planted(planted: list[str], decoy: str, seed: int, scanned: list[str]) -> dict:
+    """400 sequences of 100 bp: the ``planted`` JASPAR ids decide the class, ``decoy`` is in
+    half of both classes; ``sites`` ``(400, 100)`` marks the planted predictive sites; the
+    ``scanned`` matrices are scanned (FIMO, p < 1e-4)."""
     from gsattn.motifs import fetch_jaspar_motifs
     from gsattn.simulate import IIDBackground, PlantingPlan, simulate
 
-    predictive = fetch_jaspar_motifs([{"id": m} for m in PLANTED], RELEASE, "predictive")
-    decoys = fetch_jaspar_motifs([{"id": DECOY}], RELEASE, "decoy")
+    predictive = fetch_jaspar_motifs([{"id": m} for m in planted], RELEASE, "predictive")
+    decoys = fetch_jaspar_motifs([{"id": decoy}], RELEASE, "decoy")
     data = simulate(
-        PlantingPlan(n_sequences=400, length=100), predictive, decoys, IIDBackground.from_gc(0.41), seed=7
+        PlantingPlan(n_sequences=400, length=100), predictive, decoys, IIDBackground.from_gc(0.41), seed=seed
     )
     shape = data.tokens.shape
     row = {seq_id: i for i, seq_id in enumerate(data.ids)}
     sites = np.zeros(shape, bool)
     for site in data.sites:
-        if site.motif.split(":")[0] in PLANTED:
+        if site.motif.split(":")[0] in planted:
             sites[row[site.seq_id], site.start : site.end] = True
-    matrices = jaspar_collection(RELEASE, [*PLANTED, DECOY, *OTHERS])
+    matrices = jaspar_collection(RELEASE, scanned)
     hits = scan_tokens(matrices, data.tokens, np.full(shape[0], shape[1]), 1e-4)
     return {"data": data, "sites": sites, "matrices": matrices, "hits": hits, "shape": shape}
+
+
+@pytest.fixture(scope="module")
+def planted_fixture():
+    """SP1 / TBP decide the class, FOXA1 the decoy (:func:`make_planted`, seed 7); the
+    hand-built model's positions are exactly the planted predictive sites."""
+    return make_planted(PLANTED, DECOY, 7, [*PLANTED, DECOY, *OTHERS])
 
 
 def _ranked(fixture, selected, by_class=True):

@@ -35,3 +35,33 @@ def test_parse_pairs_each_job_with_its_start_and_finish():
     ]
     jobs, span = rule_times.parse(log)
     assert jobs == {3: ("train_a", 0.0, 30.0)} and span == 30.0
+
+
+_budget = importlib.util.spec_from_file_location(
+    "budget_estimate", REPO / "benchmarks" / "budget_estimate.py"
+)
+budget = importlib.util.module_from_spec(_budget)
+_budget.loader.exec_module(budget)
+
+
+def _block(rule, jobid, wildcards):
+    return [f"rule {rule}:", f"    jobid: {jobid}", f"    wildcards: {wildcards}"]
+
+
+def test_estimate_matches_wildcards_but_the_seed_then_the_rule(tmp_path):
+    log = ["[Tue Dec  1 18:00:00 2026]", *_block("train", 1, "dataset=a, seed=1")]
+    log += ["[Tue Dec  1 18:00:10 2026]", *_block("train", 2, "dataset=b, seed=1")]
+    log += ["[Tue Dec  1 18:01:00 2026]", "Finished jobid: 1 (Rule: train)"]  # a, seed 1: 60 s
+    log += ["[Tue Dec  1 18:01:10 2026]", "Finished jobid: 2 (Rule: train)"]  # b, seed 1: 60 s
+    log += [*_block("train", 3, "dataset=b, seed=2")]
+    log += ["[Tue Dec  1 18:02:30 2026]", "Finished jobid: 3 (Rule: train)"]  # b, seed 2: 80 s
+    log += [*_block("plot", 4, "dataset=a")]  # started, never finished: not measured
+    (tmp_path / "run.log").write_text("\n".join(log) + "\n")
+    per_key, per_rule = budget.measured(tmp_path / "run.log")
+    a, b, c = (frozenset({("dataset", x)}) for x in "abc")
+    assert per_key == {("train", a): 60.0, ("train", b): 70.0} and per_rule == {"train": 60.0}
+    plan = [("train", a), ("train", b), ("train", c), ("plot", a)]  # c: unseen, the rule's median
+    seconds, missing = budget.estimate(plan, per_key, per_rule)
+    assert seconds == {"train": 190.0} and missing == {"plot": 1}
+    seconds, _ = budget.estimate(plan, per_key, per_rule, {"b": 0.5})  # b's job at half its time
+    assert seconds == {"train": 155.0}
