@@ -490,9 +490,9 @@ def test_default_config_plans_the_whole_study_on_the_real_sets(tmp_path):
     assert jobs["download_source"] == 4 + 12 + 1  # layer 1 files, EPD and BDGP files, dev.tsv
     assert jobs["prepare_real"] == 4 and jobs["import_fasta"] == 4 and jobs["plant_motifs"] == 1
     assert jobs["encode_dataset"] == jobs["fit_floors"] == n_data
-    # synthetic and epd_core: 5 reference seeds + 2 ablations x 3 seeds; ienhancer2l (and the
+    # synthetic and epd_core: 5 reference seeds + 2 ablations x 2 seeds; ienhancer2l (and the
     # de-duplicated evaluation of its models) and epd_promoters: the reference, 3 seeds
-    assert jobs["train_attention"] == 2 * 11 + 3 * 3
+    assert jobs["train_attention"] == 2 * 9 + 3 * 3
     assert jobs["train_sparse"] == 3 * (2 * 5 + 3 * 3) and jobs["train_pipeline"] == 2 * (2 * 5 + 3 * 3)
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
     # the de-duplicated set trains nothing: its jobs copy ienhancer2l's models
