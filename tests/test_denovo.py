@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_config import SCHEMA
 from test_enrichment import DECOY, PLANTED, RELEASE, _perfect_model, make_planted, planted_fixture  # noqa: F401
-from yaml import safe_load
 
-from conftest import REPO
 from gsattn.denovo import (
     DenovoSpec,
     best_seed,
@@ -34,9 +33,8 @@ from gsattn.denovo import (
 from gsattn.enrichment import jaspar_collection, random_set, universe_mask
 from gsattn.seq import encode
 
-_SCHEMA = safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
 SCHEMA_DENOVO = {
-    k: v["default"] for k, v in _SCHEMA["properties"]["denovo"]["properties"].items() if "default" in v
+    k: v["default"] for k, v in SCHEMA["properties"]["denovo"]["properties"].items() if "default" in v
 }
 
 
