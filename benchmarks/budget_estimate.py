@@ -1,18 +1,20 @@
 """Estimate a config's whole-run time from the job times of an earlier (even partial) run.
 
-Usage: ``python benchmarks/budget_estimate.py [--cores N] [--scale DATASET=F ...] RUN_LOG
-CONFIG [CONFIG ...]``.
-``RUN_LOG`` is the ``.snakemake/log/*.snakemake.log`` of a run on this machine (one
-stopped part way counts what finished). Each ``CONFIG`` is dry-run in an empty folder
-(``GSA_REAL_DATA`` as for the run) and every planned job gets the median wall time of
-the finished jobs of the same rule and wildcards but the seed; failing that, the median
-of its rule; jobs of rules that never finished are counted apart (the estimate is then a
-lower bound, and says so); the part from jobs whose own kind finished is printed apart,
-since a rule's median stands in poorly for a data set it never ran on. The estimate is
-the sum over jobs divided by ``--cores`` (default 2): the README's re-sizing rule.
-``--scale DATASET=F`` multiplies the measured time of every job of that data set by ``F``
-(a size cut not yet measured: training time taken as proportional to the number of
-sequences). Jobs planned after a checkpoint are not in a dry run, nor in the estimate.
+Usage: ``python benchmarks/budget_estimate.py [--cores N] [--scale DATASET=F ...] --log RUN_LOG
+[--log RUN_LOG ...] CONFIG [CONFIG ...]``.
+Each ``RUN_LOG`` is the ``.snakemake/log/*.snakemake.log`` of a run on this machine (one
+stopped part way counts what finished); the finished jobs of several logs are pooled (e.g.
+a stopped whole run and a run of the job kinds it never reached). Each ``CONFIG`` is
+dry-run in an empty folder (``GSA_REAL_DATA`` as for the run) and every planned job gets
+the median wall time of the finished jobs of the same rule and wildcards but the seed;
+failing that, the median of its rule; jobs of rules that never finished are counted apart
+(the estimate is then a lower bound, and says so); the part from jobs whose own kind
+finished is printed apart, since a rule's median stands in poorly for a data set it never
+ran on. The estimate is the sum over jobs divided by ``--cores`` (default 2): the README's
+re-sizing rule. ``--scale DATASET=F`` multiplies the measured time of every job of that
+data set by ``F`` (a size cut not yet measured: training time taken as proportional to the
+number of sequences). Jobs planned after a checkpoint are not in a dry run, nor in the
+estimate.
 """
 
 from __future__ import annotations
@@ -50,15 +52,17 @@ def job_keys(lines: list[str]) -> dict[int, tuple[str, frozenset]]:
     return keys
 
 
-def measured(log: Path) -> tuple[dict, dict]:
-    """Median finished wall time per ``(rule, wildcards)`` and per rule."""
-    lines = log.read_text().splitlines()
-    times, _ = rule_times.parse(lines)
-    keys = job_keys(lines)
+def measured(logs: Path | list[Path]) -> tuple[dict, dict]:
+    """Median finished wall time per ``(rule, wildcards)`` and per rule, over the
+    finished jobs of one log or of several pooled (job ids are per log)."""
     by_key, by_rule = defaultdict(list), defaultdict(list)
-    for jobid, (rule, start, end) in times.items():
-        by_key[keys[jobid]].append(end - start)
-        by_rule[rule].append(end - start)
+    for log in [logs] if isinstance(logs, Path) else logs:
+        lines = log.read_text().splitlines()
+        times, _ = rule_times.parse(lines)
+        keys = job_keys(lines)
+        for jobid, (rule, start, end) in times.items():
+            by_key[keys[jobid]].append(end - start)
+            by_rule[rule].append(end - start)
     return (
         {k: statistics.median(v) for k, v in by_key.items()},
         {k: statistics.median(v) for k, v in by_rule.items()},
@@ -96,7 +100,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scale", action="append", default=[], metavar="DATASET=F")
-    parser.add_argument("log", type=Path)
+    parser.add_argument("--log", type=Path, action="append", required=True, help="a run's log (repeatable)")
     parser.add_argument("configs", type=Path, nargs="+")
     args = parser.parse_args(argv[1:])
     per_key, per_rule = measured(args.log)

@@ -65,3 +65,20 @@ def test_estimate_matches_wildcards_but_the_seed_then_the_rule(tmp_path):
     assert seconds == {"train": 190.0} and missing == {"plot": 1}
     seconds, _ = budget.estimate(plan, per_key, per_rule, {"b": 0.5})  # b's job at half its time
     assert seconds == {"train": 155.0}
+
+
+def test_estimate_pools_the_finished_jobs_of_several_logs(tmp_path):
+    # Two runs reuse job ids: each log's ids are its own, and the times are pooled.
+    first = ["[Tue Dec  1 18:00:00 2026]", *_block("train", 1, "dataset=a, seed=1")]
+    first += ["[Tue Dec  1 18:01:00 2026]", "Finished jobid: 1 (Rule: train)"]  # a: 60 s
+    second = ["[Tue Dec  1 19:00:00 2026]", *_block("train", 1, "dataset=b, seed=1")]
+    second += ["[Tue Dec  1 19:02:00 2026]", "Finished jobid: 1 (Rule: train)"]  # b: 120 s
+    second += ["[Tue Dec  1 19:02:00 2026]", *_block("train", 2, "dataset=a, seed=2")]
+    second += ["[Tue Dec  1 19:03:20 2026]", "Finished jobid: 2 (Rule: train)"]  # a: 80 s
+    (tmp_path / "one.log").write_text("\n".join(first) + "\n")
+    (tmp_path / "two.log").write_text("\n".join(second) + "\n")
+    per_key, per_rule = budget.measured([tmp_path / "one.log", tmp_path / "two.log"])
+    a, b = (frozenset({("dataset", x)}) for x in "ab")
+    assert per_key == {("train", a): 70.0, ("train", b): 120.0} and per_rule == {"train": 80.0}
+    alone, _ = budget.measured(tmp_path / "one.log")  # one log: only its own jobs
+    assert alone == {("train", a): 60.0}
