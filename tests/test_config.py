@@ -93,19 +93,20 @@ def test_the_default_config_writes_out_the_values_a_run_takes():
         if "properties" in section:  # ...with every key
             assert set(raw[name]) == set(section["properties"]), name
     # Its values are the schema's defaults but for the data sets (and the motifs expected in
-    # them), and the budget's cuts (two ablation seeds, 1,000 sequences per class of
-    # epd_promoters, the long task's two shortest lengths), so a run with it is the run
-    # with only those written.
+    # them), and the budget's cuts (one ablation seed, 1,000 sequences per class of
+    # epd_promoters, the long task's two shortest lengths, 20 student epochs), so a run
+    # with it is the run with only those written.
     full = _validated(raw)
     lean = _validated(
         {
             "datasets": raw["datasets"],
             "expected_motifs": {"datasets": raw["expected_motifs"]["datasets"]},
-            "phase1": {"ablation_seeds": 2},
+            "phase1": {"ablation_seeds": 1},
             "long_sequences": {"lengths": [500, 1000]},
         }
     )
     lean["real_data"]["sets"]["epd_promoters"]["max_per_class"] = 1000  # the key's place kept
+    lean["phase2"]["training"]["max_epochs"] = 20
     assert full == lean
     assert _as_rules_see_it(full) == _as_rules_see_it(lean)
 

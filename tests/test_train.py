@@ -19,6 +19,7 @@ from gsattn.train import (
     predict,
     reverse_complement_batch,
     set_determinism,
+    task_objective,
 )
 
 
@@ -52,6 +53,22 @@ def test_training_is_deterministic_for_a_seed():
         history, _ = fit(model, _separable(seed=1), _separable(seed=2), TrainConfig(max_epochs=3), seed=5)
         runs.append([(r["train_loss"], r["val_loss"]) for r in history])
     assert runs[0] == runs[1]
+
+
+def test_one_pass_validation_gives_the_two_pass_history_and_weights():
+    """fit() without an objective validates in one forward pass; passing the same
+    task objective takes the two-pass path (objective_value, then predict)."""
+    runs = []
+    for objective in (None, task_objective("binary")):
+        set_determinism(1)
+        model = build_model(ModelConfig(max_len=20), seed=3)
+        val = _separable(n=300, seed=2)  # more than one 256-row validation batch
+        history, best = fit(
+            model, _separable(seed=1), val, TrainConfig(max_epochs=4), seed=3, objective=objective
+        )
+        runs.append(([{k: v for k, v in r.items() if k != "seconds"} for r in history], best))
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(runs[0][1][k], runs[1][1][k]) for k in runs[0][1])
 
 
 def test_binary_and_regression_metrics_match_reference_implementations():

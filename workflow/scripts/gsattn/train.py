@@ -185,6 +185,31 @@ def objective_value(model, data: Split, objective, device, batch_size: int = 256
     return total / len(data.tokens)
 
 
+@torch.no_grad()
+def task_validation(model, data: Split, task: str, device, batch_size: int = 256) -> tuple[float, np.ndarray]:
+    """Validation loss of :func:`task_objective` and the outputs, one forward pass per batch.
+
+    Equal to ``objective_value(model, data, task_objective(task), device)`` and
+    ``predict(model, data.tokens)`` (same batches, same order) at half the cost.
+
+    Returns
+    -------
+    loss : float
+        Mean task loss over the ``N`` rows.
+    outputs : numpy.ndarray
+        ``(N,)`` first output column, float32.
+    """
+    model.eval()
+    criterion = loss_fn(task)
+    total, outputs = 0.0, []
+    for idx in _batches(len(data.tokens), batch_size, None):
+        tokens, targets, _ = data.batch(idx, device)
+        out = model(tokens)[:, 0]
+        total += criterion(out, targets).item() * len(idx)
+        outputs.append(out.float().cpu())
+    return total / len(data.tokens), torch.cat(outputs).numpy()
+
+
 def fit(
     model: nn.Module,
     train: Split,
@@ -206,7 +231,8 @@ def fit(
     objective : callable, optional
         ``(model, tokens, targets, teacher) -> loss``; defaults to
         :func:`task_objective` (BCE or MSE on the first output). The validation
-        loss uses the same objective.
+        loss uses the same objective. Without one, the validation loss and
+        outputs come from one forward pass (:func:`task_validation`).
 
     Returns
     -------
@@ -216,7 +242,16 @@ def fit(
         ``state_dict`` of the epoch with the lowest validation loss.
     """
     device = device or torch.device("cpu")
-    objective = objective or task_objective(cfg.task)
+    if objective is None:
+        objective = task_objective(cfg.task)
+
+        def validate():
+            return task_validation(model, val, cfg.task, device)
+    else:
+
+        def validate():
+            return objective_value(model, val, objective, device), predict(model, val.tokens, device=device)
+
     model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]  # frozen parts stay out
     optimizer = optimizer or torch.optim.Adam(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
@@ -228,8 +263,7 @@ def fit(
     start = time.perf_counter()
     for epoch in (bar := tqdm(range(1, cfg.max_epochs + 1), desc="epochs", mininterval=5)):
         train_loss = _epoch(model, train, cfg, optimizer, generator, device, objective)
-        val_loss = objective_value(model, val, objective, device)
-        val_out = predict(model, val.tokens, device=device)
+        val_loss, val_out = validate()
         scheduler.step(val_loss)
         improved = val_loss < best - 1e-6
         if improved:
