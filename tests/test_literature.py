@@ -225,13 +225,13 @@ def test_the_default_config_plans_the_table_and_a_config_without_real_sets_does_
     default = _dry_run("--configfile", str(REPO / "config/config.yaml"), cwd=tmp_path)
     assert "rule literature_table:" in default
     for name, last_seed in (
-        ("ienhancer2l", 3),
-        ("ienhancer2l_dedup", 3),
-        ("epd_promoters", 3),
+        ("ienhancer2l", 2),
+        ("ienhancer2l_dedup", 2),
+        ("epd_promoters", 2),
         ("epd_core", 5),
     ):
         assert f"results/phase3/{name}/cnn/seed{last_seed}/predictions.npz" in default
-    assert "results/phase3/epd_promoters/cnn/seed4/" not in default  # its own 3 seeds
+    assert "results/phase3/epd_promoters/cnn/seed3/" not in default  # its own 2 seeds
     shutil.copytree(DATA, tmp_path / "tests" / "data")  # the tiny config's input files
     tiny = _dry_run("--configfile", str(REPO / "tests/config/tiny.yaml"), cwd=tmp_path)
     assert "literature_table" not in tiny

@@ -490,13 +490,13 @@ def test_default_config_plans_the_whole_study_on_the_real_sets(tmp_path):
     assert jobs["download_source"] == 4 + 12 + 1  # layer 1 files, EPD and BDGP files, dev.tsv
     assert jobs["prepare_real"] == 4 and jobs["import_fasta"] == 4 and jobs["plant_motifs"] == 1
     assert jobs["encode_dataset"] == jobs["fit_floors"] == n_data
-    # synthetic and epd_core: 5 reference seeds + 2 ablations x 2 seeds; ienhancer2l (and the
-    # de-duplicated evaluation of its models) and epd_promoters: the reference, 3 seeds
-    assert jobs["train_attention"] == 2 * 9 + 3 * 3
-    assert jobs["train_sparse"] == 3 * (2 * 5 + 3 * 3) and jobs["train_pipeline"] == 2 * (2 * 5 + 3 * 3)
+    # synthetic and epd_core: 5 reference seeds + 2 ablations x 1 seed; ienhancer2l (and the
+    # de-duplicated evaluation of its models) and epd_promoters: the reference, 2 seeds
+    assert jobs["train_attention"] == 2 * 7 + 3 * 2
+    assert jobs["train_sparse"] == 3 * (2 * 5 + 3 * 2) and jobs["train_pipeline"] == 2 * (2 * 5 + 3 * 2)
     assert jobs["compare_models"] == n_data and jobs["declare_verdicts"] == 1
     # the de-duplicated set trains nothing: its jobs copy ienhancer2l's models
-    dedup = "results/phase1/ienhancer2l_dedup/attention/seed3/model.pt"
+    dedup = "results/phase1/ienhancer2l_dedup/attention/seed2/model.pt"
     assert dedup in result.stdout and "results/phase1/ienhancer2l_dedup/design/" not in result.stdout
     for name in ("ienhancer2l", "ienhancer2l_dedup", "epd_promoters", "epd_core"):
         assert f"results/phase3/{name}/comparison/" in result.stdout
