@@ -42,6 +42,18 @@ def test_auroc_matches_sklearn_and_is_nan_for_one_class():
     assert np.isnan(auroc(np.zeros(5, dtype=int), score[:5]))
 
 
+def test_auroc_equals_sklearn_with_ties_integers_and_imbalance():
+    """The rank-sum AUROC is scikit-learn's on ties, float16/int scores and 1-vs-many classes."""
+    rng = np.random.default_rng(4)
+    for n, p_pos, levels in [(7, 0.5, 3), (200, 0.1, 5), (500, 0.5, 0), (31, 0.9, 2)]:
+        y = (rng.random(n) < p_pos).astype(int)
+        y[0], y[1] = 0, 1
+        score = rng.integers(0, levels, size=n) if levels else rng.standard_normal(n).astype(np.float16)
+        assert auroc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    assert auroc(np.array([1, 0]), np.array([0.0, 1.0])) == 0.0
+    assert auroc(np.array([1, 0, 1]), np.array([2.0, 2.0, 2.0])) == 0.5
+
+
 # --------------------------------------------------------------------------- paired bootstrap
 def test_identical_scores_give_zero_difference_and_unit_ratio():
     rng = np.random.default_rng(1)

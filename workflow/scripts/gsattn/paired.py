@@ -21,8 +21,6 @@ from math import nan
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.contingency_tables import mcnemar
-from statsmodels.stats.weightstats import ttost_paired
 
 from gsattn.stats import accuracy_from_logits
 
@@ -180,6 +178,10 @@ def tost_paired(a: np.ndarray, b: np.ndarray, margin: float, alpha: float = 0.05
     }
     if n < 2:
         return out
+    # imported here, as mcnemar below: statsmodels costs about 1 s of import, which
+    # every rule importing this module for its other tests would pay
+    from statsmodels.stats.weightstats import ttost_paired
+
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         p, (t_low, p_low, _), (t_upp, p_upp, _) = ttost_paired(b, a, -float(margin), float(margin))
@@ -244,6 +246,8 @@ def mcnemar_test(y: np.ndarray, logits_a: np.ndarray, logits_b: np.ndarray) -> d
     )
     b01, b10 = int(table[0, 1]), int(table[1, 0])
     exact = b01 + b10 < MCNEMAR_EXACT_BELOW
+    from statsmodels.stats.contingency_tables import mcnemar
+
     result = mcnemar(table, exact=exact, correction=True)
     return {
         "table": table,

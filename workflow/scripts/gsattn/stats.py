@@ -37,8 +37,6 @@ from math import nan
 
 import numpy as np
 from scipy import stats
-from sklearn.metrics import roc_auc_score
-from statsmodels.stats.multitest import multipletests
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +104,12 @@ def accuracy_from_logits(y: np.ndarray, score: np.ndarray) -> float:
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve (``sklearn.metrics.roc_auc_score``).
+    """Area under the ROC curve, as ``sklearn.metrics.roc_auc_score`` returns it.
+
+    Computed by the tie-aware rank sum of the bootstrap's AUROC
+    (``_weighted_auroc_columns`` with every sequence counted once; the tests
+    compare it with scikit-learn's), so that a rule importing this module does
+    not import scikit-learn (about 0.7 s per job here).
 
     Parameters
     ----------
@@ -124,7 +127,8 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
     score = _real_scores("score", score, y.size)
     if np.unique(y).size < 2:
         return float("nan")
-    return float(roc_auc_score(y, score))
+    column = score.astype(np.float64)[:, None]
+    return float(_weighted_auroc_columns(y, column)(np.ones(y.size))[0])
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -561,7 +565,13 @@ def adjust_pvalues(p: np.ndarray, method: str = "fdr_bh") -> np.ndarray:
     adjusted = np.full(p.shape, np.nan)
     if tested.any():
         values = p[tested]
-        adjusted[tested] = _holm(values) if method == "holm" else multipletests(values, method=method)[1]
+        if method == "holm":
+            adjusted[tested] = _holm(values)
+        else:
+            # imported here: about 1 s of import that every rule importing this module would pay
+            from statsmodels.stats.multitest import multipletests
+
+            adjusted[tested] = multipletests(values, method=method)[1]
     return adjusted
 
 
