@@ -1,5 +1,6 @@
 """Shared fixtures: paths and small helpers for the test suite."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +8,21 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
+RULES = REPO / "workflow" / "rules"
+
+
+def rule_blocks() -> dict[str, str]:
+    """Rule name -> its text, for every plain ``rule`` or ``checkpoint`` of ``workflow/rules/*.smk``.
+
+    ``use rule`` blocks are skipped: they inherit threads, resources, script and env.
+    """
+    found = {}
+    for smk in sorted(RULES.glob("*.smk")):
+        blocks = re.split(r"\n(?=rule |use rule |checkpoint |def |[A-Z_]+ = |#)", smk.read_text())
+        for block in blocks:
+            if m := re.match(r"(?:rule|checkpoint) (\w+):\n", block):
+                found[m.group(1)] = block
+    return found
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ import pytest
 import yaml
 from local_gsattn import package_modules
 
-REPO = Path(__file__).resolve().parents[1]
-RULES = REPO / "workflow" / "rules"
+from conftest import RULES, rule_blocks
 
 CONDA_NAME = {"torch": "pytorch", "sklearn": "scikit-learn", "Bio": "biopython", "yaml": "pyyaml"}
 """Import name -> conda package name, where they differ."""
@@ -42,23 +41,19 @@ def third_party_imports(path: Path) -> set[str]:
 
 
 def env_packages(path: Path) -> set[str]:
-    """Conda (and pip) package names of an env file's dependencies."""
-    names: set[str] = set()
-    for dep in yaml.safe_load(path.read_text())["dependencies"]:
-        entries = dep["pip"] if isinstance(dep, dict) else [dep]
-        names |= {re.split(r"[\s=<>!~\[]", e.strip(), maxsplit=1)[0].lower() for e in entries}
-    return names
+    """Conda package names of an env file's dependencies (``test_envs`` forbids pip sections)."""
+    deps = yaml.safe_load(path.read_text())["dependencies"]
+    return {re.split(r"[\s=<>!~\[]", dep.strip(), maxsplit=1)[0].lower() for dep in deps}
 
 
-def rule_scripts(smk: Path) -> list[tuple[str, Path, Path]]:
-    """``(rule, script, env)`` of every rule block of ``smk`` with both ``script:`` and ``conda:``."""
+def rule_scripts() -> list[tuple[str, Path, Path]]:
+    """``(rule, script, env)`` of every rule block with both a quoted ``script:`` and ``conda:``."""
     out = []
-    blocks = re.split(r"^(?:rule|checkpoint)\s+(\w+):", smk.read_text(), flags=re.M)
-    for name, body in zip(blocks[1::2], blocks[2::2], strict=True):
+    for name, body in rule_blocks().items():
         script = re.search(r'^\s+script:\s*\n\s*"([^"]+)"', body, flags=re.M)
         conda = re.search(r'^\s+conda:\s*\n\s*"([^"]+)"', body, flags=re.M)
         if script and conda:
-            out.append((name, (smk.parent / script[1]).resolve(), (smk.parent / conda[1]).resolve()))
+            out.append((name, (RULES / script[1]).resolve(), (RULES / conda[1]).resolve()))
     return out
 
 
@@ -71,7 +66,7 @@ def missing_packages(script: Path, env: Path, package: Path | None = None) -> se
     return {n for n in needed - have if BROUGHT_BY.get(n) not in have}
 
 
-RULE_ENVS = [entry for smk in sorted(RULES.glob("*.smk")) for entry in rule_scripts(smk)]
+RULE_ENVS = rule_scripts()
 
 
 def test_the_rule_blocks_are_found():
@@ -95,7 +90,7 @@ def test_a_lazy_import_in_a_reached_module_is_missing_from_a_small_env(tmp_path)
     script = tmp_path / "rule.py"
     script.write_text("import local_gsattn\nimport os\nfrom gsattn import a\nimport torch.nn\n")
     env = tmp_path / "env.yaml"
-    env.write_text("dependencies:\n  - python =3.12\n  - numpy =2.4\n  - pip:\n    - pyyaml==6.0\n")
+    env.write_text("dependencies:\n  - python =3.12\n  - numpy =2.4\n  - pyyaml =6.0\n")
     assert missing_packages(script, env, tmp_path / "gsattn") == {"pyfaidx", "pytorch"}
     env.write_text(env.read_text().replace("numpy =2.4", "numpy =2.4\n  - pyfaidx =0.9\n  - pytorch =2.13"))
     assert missing_packages(script, env, tmp_path / "gsattn") == set()

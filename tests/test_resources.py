@@ -4,23 +4,11 @@ import re
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, rule_blocks
 from gsattn.hardware import gpu_request, visible_gpus
 
-RULES = REPO / "workflow" / "rules"
 # rules that run torch on config["device"] (a `device=config["device"]` param)
 DEVICE_PARAM = re.compile(r'device=config\["device"\]')
-
-
-def _rules() -> dict[str, str]:
-    """rule name → its text, for every plain ``rule`` (``use rule`` inherits threads and resources)."""
-    found = {}
-    for smk in sorted(RULES.glob("*.smk")):
-        blocks = re.split(r"\n(?=rule |use rule |checkpoint |def |[A-Z_]+ = |#)", smk.read_text())
-        for block in blocks:
-            if m := re.match(r"(?:rule|checkpoint) (\w+):\n", block):
-                found[m.group(1)] = block
-    return found
 
 
 def _is_job(text: str) -> bool:
@@ -28,7 +16,7 @@ def _is_job(text: str) -> bool:
 
 
 def test_every_rule_with_a_job_declares_threads_mem_and_runtime():
-    rules = {name: text for name, text in _rules().items() if _is_job(text)}
+    rules = {name: text for name, text in rule_blocks().items() if _is_job(text)}
     assert len(rules) >= 30
     for name, text in rules.items():
         assert re.search(r"\n    threads: \w+", text), f"rule {name}: no threads"
@@ -42,10 +30,10 @@ def test_every_rule_on_the_torch_device_asks_for_the_gpu_and_the_slurm_profile_l
     import yaml
 
     profile = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
-    on_device = {n for n, t in _rules().items() if DEVICE_PARAM.search(t)}
+    on_device = {n for n, t in rule_blocks().items() if DEVICE_PARAM.search(t)}
     assert {"train_attention", "train_sparse", "train_pipeline", "interpret_model", "train_long"} <= on_device
     for name in on_device:
-        assert "        gpu=GPU_REQUEST," in _rules()[name], name
+        assert "        gpu=GPU_REQUEST," in rule_blocks()[name], name
     trained = {n for n in on_device if n.startswith(("train_", "interpret_", "check_long"))}
     assert trained <= set(profile["set-resources"]), trained - set(profile["set-resources"])
     assert all(v == {"gpu": 1} for v in profile["set-resources"].values())
