@@ -11,6 +11,27 @@ DATA = REPO / "tests" / "data"
 RULES = REPO / "workflow" / "rules"
 
 
+@pytest.fixture(scope="session")
+def script_rules(tmp_path_factory) -> list:
+    """Every Snakemake rule with a ``script:`` (``use rule`` copies included), from Snakemake
+    itself: the workflow parsed with the tiny config in a fresh working directory."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings, StorageSettings
+
+    workdir = tmp_path_factory.mktemp("parsed")
+    (workdir / "tests").mkdir()
+    (workdir / "tests" / "data").symlink_to(DATA)
+    with SnakemakeApi(OutputSettings(quiet=True)) as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(configfiles=[REPO / "tests/config/tiny.yaml"]),
+            storage_settings=StorageSettings(),
+            snakefile=REPO / "Snakefile",
+            workdir=workdir,
+        )
+        return [rule for rule in workflow._workflow.rules if rule.script]
+
+
 def rule_blocks() -> dict[str, str]:
     """Rule name -> its text, for every plain ``rule`` or ``checkpoint`` of ``workflow/rules/*.smk``.
 

@@ -1,7 +1,7 @@
 """Every rule's conda env holds what its script imports, directly or through ``gsattn``.
 
 ``--use-conda`` cannot be run here (no channel is reachable), so the coverage is checked
-statically: the rule blocks of ``workflow/rules/*.smk`` give each script its env, an AST
+statically: the rules Snakemake parses (``conftest.script_rules``) give each script its env, an AST
 walk gives every third-party module the script and the package modules it reaches import
 (function-level imports included: a lazy import still runs in the rule's env), and each
 must be a dependency of the env under its conda package name.
@@ -14,11 +14,8 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from local_gsattn import package_modules
-
-from conftest import RULES, rule_blocks
 
 CONDA_NAME = {"torch": "pytorch", "sklearn": "scikit-learn", "Bio": "biopython", "yaml": "pyyaml"}
 """Import name -> conda package name, where they differ."""
@@ -46,17 +43,6 @@ def env_packages(path: Path) -> set[str]:
     return {re.split(r"[\s=<>!~\[]", dep.strip(), maxsplit=1)[0].lower() for dep in deps}
 
 
-def rule_scripts() -> list[tuple[str, Path, Path]]:
-    """``(rule, script, env)`` of every rule block with both a quoted ``script:`` and ``conda:``."""
-    out = []
-    for name, body in rule_blocks().items():
-        script = re.search(r'^\s+script:\s*\n\s*"([^"]+)"', body, flags=re.M)
-        conda = re.search(r'^\s+conda:\s*\n\s*"([^"]+)"', body, flags=re.M)
-        if script and conda:
-            out.append((name, (RULES / script[1]).resolve(), (RULES / conda[1]).resolve()))
-    return out
-
-
 def missing_packages(script: Path, env: Path, package: Path | None = None) -> set[str]:
     """Conda packages the script needs (itself and the package modules it reaches) that ``env`` lacks."""
     needed: set[str] = set()
@@ -66,19 +52,17 @@ def missing_packages(script: Path, env: Path, package: Path | None = None) -> se
     return {n for n in needed - have if BROUGHT_BY.get(n) not in have}
 
 
-RULE_ENVS = rule_scripts()
-
-
-def test_the_rule_blocks_are_found():
-    names = {name for name, _, _ in RULE_ENVS}
+def test_every_rule_env_holds_what_its_script_imports(script_rules):
+    names = {r.name for r in script_rules}
     assert {"train_attention", "scan_motifs", "render_report", "extract_fasta"} <= names
-    scripts = sum(len(re.findall(r"^\s+script:", smk.read_text(), flags=re.M)) for smk in RULES.glob("*.smk"))
-    assert len(RULE_ENVS) == scripts  # no rule with a script lacks a quoted conda env
-
-
-@pytest.mark.parametrize(("rule", "script", "env"), RULE_ENVS, ids=[r for r, _, _ in RULE_ENVS])
-def test_every_rule_env_holds_what_its_script_imports(rule, script, env):
-    assert missing_packages(script, env) == set(), f"{rule}: add to {env.name}"
+    assert [r.name for r in script_rules if not r.conda_env] == []  # every rule with a script has an env
+    missing = {}
+    for rule in script_rules:
+        base = Path(rule.basedir)
+        lacking = missing_packages((base / rule.script).resolve(), (base / rule.conda_env).resolve())
+        if lacking:
+            missing[rule.name] = (Path(rule.conda_env).name, sorted(lacking))
+    assert missing == {}, "add each package to the env named"
 
 
 def test_a_lazy_import_in_a_reached_module_is_missing_from_a_small_env(tmp_path):

@@ -64,26 +64,6 @@ def test_walk_of_a_script_without_package_imports_is_the_init_only(toy):
     assert _names(package_modules(toy / "script.py", toy / "gsattn")) == ["__init__"]
 
 
-def _workflow_rules(workdir: Path) -> dict[str, tuple[str, list[str]]]:
-    """rule name → (script file, its ``code`` input) for every rule with a script, from Snakemake itself."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings, StorageSettings
-
-    with SnakemakeApi(OutputSettings(quiet=True)) as api:
-        workflow = api.workflow(
-            resource_settings=ResourceSettings(),
-            config_settings=ConfigSettings(configfiles=[REPO / "tests/config/tiny.yaml"]),
-            storage_settings=StorageSettings(),
-            snakefile=REPO / "Snakefile",
-            workdir=workdir,
-        )
-        return {
-            rule.name: (Path(rule.script).name, [str(Path(p).resolve()) for p in rule.input.get("code", [])])
-            for rule in workflow._workflow.rules
-            if rule.script
-        }
-
-
 _LOADED = """
 import json, runpy, sys
 sys.path.insert(0, sys.argv[1])
@@ -106,10 +86,11 @@ def _loaded_modules(scripts: list[str]) -> dict[str, list[str]]:
     return {s: [str(Path(f).resolve()) for f in files] for s, files in json.loads(result.stdout).items()}
 
 
-def test_every_rule_lists_the_modules_its_script_loads(tmp_path):
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "data").symlink_to(REPO / "tests" / "data")
-    rules = _workflow_rules(tmp_path)
+def test_every_rule_lists_the_modules_its_script_loads(script_rules):
+    rules = {
+        rule.name: (Path(rule.script).name, [str(Path(p).resolve()) for p in rule.input.get("code", [])])
+        for rule in script_rules
+    }
     assert len(rules) >= 20
     loaded = _loaded_modules(sorted({script for script, _ in rules.values()}))
     for name, (script, code) in rules.items():

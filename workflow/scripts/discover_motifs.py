@@ -23,7 +23,15 @@ import logging
 import numpy as np
 
 from gsattn.datasets import load_encoded
-from gsattn.denovo import DenovoSpec, discover, extract_seqlets, match_jaspar, subsample, write_meme
+from gsattn.denovo import (
+    DenovoSpec,
+    consensus,
+    discover,
+    extract_seqlets,
+    match_jaspar,
+    subsample,
+    write_meme,
+)
 from gsattn.enrichment import jaspar_collection
 from gsattn.io import atomic_outputs, read_table, write_columns
 from gsattn.logs import rule_logging
@@ -75,7 +83,7 @@ def motif_rows(key, motifs, match, matrices, roles, dataset) -> tuple[list, list
                 "seed_kmer": motif.seed,
                 "n_seqlets": motif.n_seqlets,
                 "width": motif.probs.shape[1],
-                "consensus": "".join("ACGT"[j] for j in motif.probs.argmax(0)),
+                "consensus": consensus(motif.probs),
                 "best_match": m.matrix_id,
                 "best_name": m.name,
                 "p_value": float(match["p_value"][i, best]),

@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gsattn.enrichment import Matrix, bh_adjust
+from gsattn.seq import reverse_complement
 
 log = logging.getLogger(__name__)
 
@@ -198,8 +199,14 @@ def best_seed(seqlet_counts: np.ndarray, background: np.ndarray, spec: DenovoSpe
 def counts_to_probs(windows: np.ndarray, pseudocount: float) -> np.ndarray:
     """``(4, w)`` probabilities from ``(n, w)`` aligned token windows (+ ``pseudocount``)."""
     width = windows.shape[1]
-    counts = np.full((4, width), pseudocount)
+    counts = np.zeros((4, width))
     np.add.at(counts, (windows.reshape(-1), np.tile(np.arange(width), len(windows))), 1)
+    return with_pseudocount(counts, pseudocount)
+
+
+def with_pseudocount(counts: np.ndarray, pseudocount: float) -> np.ndarray:
+    """``(4, w)`` column probabilities of ``counts`` + ``pseudocount``."""
+    counts = counts + pseudocount
     return counts / counts.sum(axis=0, keepdims=True)
 
 
@@ -345,8 +352,7 @@ def zoops_em(
     for step in range(spec.iterations):
         post = zoops_posteriors(packed, owner, n_seqlets, np.log2(probs / base[:, None]), gamma)
         held = np.bincount(owner, weights=post, minlength=n_seqlets)
-        new = block_counts(packed, post, probs.shape[1]) + spec.pseudocount
-        new = new / new.sum(axis=0, keepdims=True)
+        new = with_pseudocount(block_counts(packed, post, probs.shape[1]), spec.pseudocount)
         gamma = float(np.clip(held.mean(), GAMMA_BOUNDS[0], GAMMA_BOUNDS[1]))
         moved = float(np.abs(new - probs).max())
         probs = new
@@ -382,7 +388,7 @@ def consensus(probs: np.ndarray) -> str:
 def holds_seed(probs: np.ndarray, seed: str) -> bool:
     """Whether the consensus of ``probs`` ``(4, w)`` holds ``seed`` or its reverse complement."""
     text = consensus(probs)
-    return seed in text or seed[::-1].translate(str.maketrans("ACGT", "TGCA")) in text
+    return seed in text or reverse_complement(seed) in text
 
 
 def grow_motif(tokens, seqlets, codes, raw, code, base, spec: DenovoSpec) -> Motif | None:
