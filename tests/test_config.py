@@ -182,6 +182,15 @@ def test_too_few_permutations_for_the_selection_alpha_are_refused(alpha, refused
         check_config(config)
 
 
+@pytest.mark.parametrize(("alpha", "refused", "accepted"), [(0.05, 19, 20), (0.01, 99, 100)])
+def test_too_few_shuffles_for_the_denovo_alpha_are_refused(alpha, refused, accepted):
+    check_config(_validated({"datasets": {"d": {}}, "denovo": {"n_shuffles": accepted, "alpha": alpha}}))
+    config = _validated({"datasets": {"d": {}}, "denovo": {"n_shuffles": refused, "alpha": alpha}})
+    refusal = f"denovo.n_shuffles: {refused} decoys.*at least {accepted} shuffles"
+    with pytest.raises(ConfigError, match=refusal):
+        check_config(config)
+
+
 @pytest.mark.parametrize("phase", ["phase1", "phase2", "phase3"])
 def test_regression_is_refused_because_phases_2_and_3_judge_binary_classifiers(phase):
     config = _validated({"datasets": {"d": {}}, phase: {"training": {"task": "regression"}}})

@@ -8,9 +8,11 @@ method and its parameters, ``params.denovo``). Writes:
 
 * ``motifs.tsv``: one row per discovered motif (``motif_id``, set, ρ, seed k-mer,
   ``n_seqlets``, width, consensus, the best JASPAR match with its TOMTOM ``p_value``,
-  ``q_value`` (BH across the collection) and ``orientation``, and its planted role on
-  synthetic data);
-* ``matches.tsv``: every match with q below ``denovo.alpha`` (read by expected_motifs);
+  ``q_value`` (BH across the collection), ``shuffle_p`` (against the motif's own
+  column-shuffled decoys, :func:`gsattn.denovo.shuffle_p`) and ``orientation``, and its
+  planted role on synthetic data);
+* ``matches.tsv``: every match that counts, q and ``shuffle_p`` both below
+  ``denovo.alpha`` (read by expected_motifs);
 * ``motifs.meme``: the PWMs, MEME format;
 * ``logos.png``: the motifs of ``denovo.logo_sets`` at the smallest ρ, each beside its
   best JASPAR match (on synthetic data the planted matrix when that is the match).
@@ -26,6 +28,7 @@ from gsattn.datasets import load_encoded
 from gsattn.denovo import (
     DenovoSpec,
     consensus,
+    counted,
     discover,
     extract_seqlets,
     match_jaspar,
@@ -40,9 +43,10 @@ from gsattn.position_sets import SETS, seed_sets
 log = logging.getLogger("discover_motifs")
 MOTIF_COLUMNS = (
     "dataset", "motif_id", "set", "rho", "seed_kmer", "n_seqlets", "width", "consensus",
-    "best_match", "best_name", "p_value", "q_value", "orientation", "planted",
+    "best_match", "best_name", "p_value", "q_value", "shuffle_p", "orientation", "planted",
 )  # fmt: skip
-MATCH_COLUMNS = ("dataset", "motif_id", "set", "rho", "matrix_id", "name", "p_value", "q_value")
+MATCH_COLUMNS = ("dataset", "motif_id", "set", "rho", "matrix_id", "name", "p_value", "q_value", "shuffle_p")
+SHUFFLE_STREAM = 1  # the decoys' generator: numpy.random.default_rng((denovo.seed, SHUFFLE_STREAM))
 
 
 def write_rows(path, rows: list[dict], columns: tuple) -> None:
@@ -70,6 +74,7 @@ def pooled_seqlets(plan: dict, spec: DenovoSpec, base_seed: int) -> tuple[dict, 
 def motif_rows(key, motifs, match, matrices, roles, dataset) -> tuple[list, list]:
     """Rows of ``motifs.tsv`` and ``matches.tsv`` of one set."""
     rows, matches = [], []
+    counts = counted(match, roles.get("__alpha__", 0.05))
     for i, motif in enumerate(motifs):
         motif_id = f"{key[0]}_rho{key[1]}_m{i + 1}"
         best = int(np.argmin(match["p_value"][i]))
@@ -88,11 +93,12 @@ def motif_rows(key, motifs, match, matrices, roles, dataset) -> tuple[list, list
                 "best_name": m.name,
                 "p_value": float(match["p_value"][i, best]),
                 "q_value": float(match["q_value"][i, best]),
+                "shuffle_p": float(match["shuffle_p"][i, best]),
                 "orientation": "-" if match["strand"][i, best] else "+",
                 "planted": roles.get(m.matrix_id, ""),
             }
         )
-        for t in np.flatnonzero(match["q_value"][i] < roles.get("__alpha__", 0.05)):
+        for t in np.flatnonzero(counts[i]):
             matches.append(
                 {
                     "dataset": dataset,
@@ -103,6 +109,7 @@ def motif_rows(key, motifs, match, matrices, roles, dataset) -> tuple[list, list
                     "name": matrices[t].name,
                     "p_value": float(match["p_value"][i, t]),
                     "q_value": float(match["q_value"][i, t]),
+                    "shuffle_p": float(match["shuffle_p"][i, t]),
                 }
             )
     return rows, matches
@@ -152,6 +159,7 @@ def run(plan: dict, params: dict, dataset: str, out: dict) -> None:
     sets, data = pooled_seqlets(plan, spec, enrichment["seed"])
     rows, matches, meme, shown = [], [], [], []
     rng = np.random.default_rng(spec.seed)
+    decoy_rng = np.random.default_rng((spec.seed, SHUFFLE_STREAM))
     logo_rho = min(plan["rhos"])
     for name in SETS:
         for rho in plan["rhos"]:
@@ -160,7 +168,7 @@ def run(plan: dict, params: dict, dataset: str, out: dict) -> None:
             seqlets, universe = sets[(name, rho)]
             seqlets = subsample(seqlets, spec.max_seqlets, rng)
             motifs = discover(data["tokens"], seqlets, universe, data["lengths"], spec)
-            match = match_jaspar([m.probs for m in motifs], matrices)
+            match = match_jaspar([m.probs for m in motifs], matrices, spec.n_shuffles, decoy_rng)
             r, mt = motif_rows((name, rho), motifs, match, matrices, roles, dataset)
             log.info("%s rho %s: %d seqlets, %d motifs", name, rho, len(seqlets), len(motifs))
             rows += r

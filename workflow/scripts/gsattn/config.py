@@ -189,6 +189,16 @@ def _check_phase2(phase2: dict) -> None:
         )
 
 
+def _check_denovo(denovo: dict) -> None:
+    n, alpha = denovo["n_shuffles"], denovo["alpha"]
+    if not 1 / (n + 1) < alpha:
+        raise ConfigError(
+            f"denovo.n_shuffles: {n} decoys give shuffle_p >= 1/{n + 1} = {1 / (n + 1):.3g}, so no "
+            f"match could ever count at denovo.alpha = {alpha:g}; "
+            f"use at least {fewest_permutations(alpha)} shuffles"
+        )
+
+
 def _check_phase3(config: dict) -> None:
     """The verdict's primary test must be able to reach alpha with the seeds and data sets.
 
@@ -306,4 +316,5 @@ def check_config(config: dict) -> None:
     _check_tasks(config)
     _check_phase2(config["phase2"])
     _check_phase3(config)
+    _check_denovo(config["denovo"])
     _check_expected_motifs(config)

@@ -22,7 +22,8 @@ For each family the row says, from the tables the enrichment and de novo rules w
 * ``random``: a member is enriched in a random control set (a warning: the position test
   is then not specific).
 * ``denovo``: a de novo motif of a model's set (not of the random set) whose TOMTOM match
-  to a member has q below the de novo ``alpha`` (``matches.tsv`` holds only those).
+  to a member counts: q and ``shuffle_p`` (its column-shuffled decoys) below the de novo
+  ``alpha`` (``matches.tsv`` holds only those).
 
 ``found`` is ``yes`` when the model's positions or de novo find the family; where only
 the positives-vs-negatives test finds it, ``found`` is ``classes only``: the sequences
