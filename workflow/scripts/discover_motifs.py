@@ -15,7 +15,8 @@ method and its parameters, ``params.denovo``). Writes:
   ``denovo.alpha`` (read by expected_motifs);
 * ``motifs.meme``: the PWMs, MEME format;
 * ``logos.png``: the motifs of ``denovo.logo_sets`` at the smallest ρ, each beside its
-  best JASPAR match (on synthetic data the planted matrix when that is the match).
+  best JASPAR match with its q and ``shuffle_p`` (on synthetic data the planted matrix
+  when that is the match).
 """
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
@@ -180,7 +181,10 @@ def run(plan: dict, params: dict, dataset: str, out: dict) -> None:
                     probs = target.probs[::-1, ::-1] if row["orientation"] == "-" else target.probs
                     label = f"{row['motif_id']} ({row['n_seqlets']} seqlets)"
                     role = f", planted {row['planted']}" if row["planted"] else ""
-                    match_label = f"{row['best_match']} {row['best_name']} q={row['q_value']:.2g}{role}"
+                    match_label = (
+                        f"{row['best_match']} {row['best_name']} q={row['q_value']:.2g} "
+                        f"shuffle p={row['shuffle_p']:.2g}{role}"
+                    )
                     shown.append((label, m.probs, match_label, probs))
     with atomic_outputs(out["motifs"], out["matches"], out["meme"], out["logos"]) as paths:
         write_rows(paths[0], rows, MOTIF_COLUMNS)
