@@ -244,12 +244,8 @@ def _denovo(fixture, selected, tokens=None, spec=None, targets=(*PLANTED, DECOY)
     matrices = jaspar_collection(RELEASE)  # the whole collection the default run scans
     match = match_jaspar([m.probs for m in motifs], matrices, spec.n_shuffles, np.random.default_rng(1))
     ids = [m.matrix_id for m in matrices]
-    q = np.where(match["shuffle_p"] < spec_alpha(), match["q_value"], 1.0)  # a match that does not count: 1
+    q = np.where(counted(match, SCHEMA_DENOVO["alpha"]), match["q_value"], 1.0)  # not counted: 1
     return {p: q[:, ids.index(p)] for p in targets}
-
-
-def spec_alpha() -> float:
-    return SCHEMA_DENOVO["alpha"]
 
 
 # The edge trim of the PWMs (denovo.trim_bits) is chosen by this rule, written down before

@@ -423,9 +423,6 @@ def grow_motif(tokens, seqlets, codes, raw, code, base, spec: DenovoSpec) -> Mot
     gamma = float(np.clip(len(members) / len(seqlets), GAMMA_BOUNDS[0], GAMMA_BOUNDS[1]))
     every, owner = overlapping_windows(tokens, seqlets, width)
     seed = kmer_text(code, spec.k)
-    if not holds_seed(start, seed):  # the seed windows' own consensus (a tie between bases)
-        log.info("seed %s: its windows' consensus %s does not hold it: dropped", seed, consensus(start))
-        return None
     probs, held = zoops_em(every, owner, len(seqlets), start, gamma, base, spec, seed)
     members = np.flatnonzero(held >= 0.5)
     if len(members) < spec.min_seqlets:
