@@ -46,13 +46,21 @@ def test_every_rule_on_the_torch_device_asks_for_the_gpu_and_the_slurm_profile_l
 def driver(tmp_path):
     """A fake /proc/driver/nvidia/gpus with two GPUs."""
     for bus in ("0000:01:00.0", "0000:02:00.0"):
-        (tmp_path / bus).mkdir()
-    return tmp_path
+        (tmp_path / "gpus" / bus).mkdir(parents=True)
+    return tmp_path / "gpus"
 
 
-def test_visible_gpus_follows_the_driver_and_cuda_visible_devices(driver, tmp_path):
+@pytest.fixture
+def no_nodes(tmp_path):
+    """A /dev without NVIDIA device nodes."""
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "null").touch()
+    return tmp_path / "dev"
+
+
+def test_visible_gpus_follows_the_driver_and_cuda_visible_devices(driver, tmp_path, no_nodes):
     assert visible_gpus({}, driver) == 2
-    assert visible_gpus({}, tmp_path / "absent") == 0
+    assert visible_gpus({}, tmp_path / "absent", no_nodes) == 0
     assert visible_gpus({"CUDA_VISIBLE_DEVICES": "1"}, driver) == 1
     assert visible_gpus({"CUDA_VISIBLE_DEVICES": "0,1,2"}, driver) == 2  # never more than installed
     assert visible_gpus({"CUDA_VISIBLE_DEVICES": ""}, driver) == 0
@@ -60,11 +68,22 @@ def test_visible_gpus_follows_the_driver_and_cuda_visible_devices(driver, tmp_pa
     assert visible_gpus({"CUDA_VISIBLE_DEVICES": "0,-1,1"}, driver) == 1  # CUDA stops at -1
 
 
-def test_gpu_request_is_one_exactly_when_training_would_use_cuda(driver, tmp_path):
-    assert gpu_request("cuda", {}, tmp_path / "absent") == 1
+def test_without_the_driver_folder_the_device_nodes_count(tmp_path, no_nodes):
+    for name in ("nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm", "nvidia-modeset"):
+        (no_nodes / name).touch()
+    assert visible_gpus({}, tmp_path / "absent", no_nodes) == 2  # nvidia<N> only
+    assert visible_gpus({"CUDA_VISIBLE_DEVICES": "0"}, tmp_path / "absent", no_nodes) == 1
+    assert gpu_request("auto", {}, tmp_path / "absent", no_nodes) == 1
+    (no_nodes / "nvidia0").unlink()
+    (no_nodes / "nvidia1").unlink()
+    assert gpu_request("auto", {}, tmp_path / "absent", no_nodes) == 0  # control nodes alone: no GPU
+
+
+def test_gpu_request_is_one_exactly_when_training_would_use_cuda(driver, tmp_path, no_nodes):
+    assert gpu_request("cuda", {}, tmp_path / "absent", no_nodes) == 1
     assert gpu_request("cpu", {}, driver) == 0
     assert gpu_request("auto", {}, driver) == 1
     assert gpu_request("auto", {"CUDA_VISIBLE_DEVICES": ""}, driver) == 0
-    assert gpu_request("auto", {}, tmp_path / "absent") == 0
+    assert gpu_request("auto", {}, tmp_path / "absent", no_nodes) == 0
     with pytest.raises(ValueError, match="auto, cpu or cuda"):
         gpu_request("gpu", {}, driver)

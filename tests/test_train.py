@@ -153,3 +153,24 @@ def test_augmented_training_learns_a_strand_free_task_and_refuses_a_teacher():
     train.teacher = torch.zeros(len(train.tokens), 16)
     with pytest.raises(ValueError, match="augment_rc needs a task objective"):
         fit(model, train, val, cfg, seed=0)
+
+
+def test_set_determinism_requires_deterministic_kernels_on_cuda_and_keeps_float32(monkeypatch):
+    import os
+
+    from gsattn.train import device_info
+
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    try:
+        set_determinism(1, torch.device("cuda"))  # flags only: no CUDA work is done
+        assert torch.are_deterministic_algorithms_enabled()
+        assert not torch.is_deterministic_algorithms_warn_only_enabled()  # an op without one raises
+        assert not torch.backends.cudnn.allow_tf32 and not torch.backends.cuda.matmul.allow_tf32
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
+        monkeypatch.setenv("CUBLAS_WORKSPACE_CONFIG", ":16:8")
+        set_determinism(1, "cuda")
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"  # a user's setting is kept
+    finally:
+        set_determinism(1)  # the CPU default: deterministic, a missing kernel warns
+    assert torch.is_deterministic_algorithms_warn_only_enabled()
+    assert device_info(torch.device("cpu")) == {"device": "cpu", "gpu": None, "cuda": None}

@@ -41,8 +41,8 @@ def run(
 
     ``seed``: the weights of the probe model (the first long-sequence seed).
     """
-    set_determinism(threads)
     dev = resolve_device(device)
+    set_determinism(threads, dev)
     arrays = load_encoded(encoded)
     length = arrays["tokens"].shape[1]
     train = np.flatnonzero(arrays["split"] == "train")
@@ -62,7 +62,7 @@ def run(
     log.info("%s at L = %d on %s: %s %s", kind, length, dev, row["status"], row["reason"])
     with atomic_outputs(out) as (path,):
         with open(path, "w") as handle:
-            write_table(handle, [(ids or {}) | row])
+            write_table(handle, [(ids or {}) | row | {"device": str(dev)}])
 
 
 def main(smk) -> None:

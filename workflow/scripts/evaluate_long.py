@@ -162,7 +162,7 @@ def run(inputs: dict, params: dict, ids: dict, threads: int, out: dict) -> None:
     found, recovery, selection = {k: math.nan for k in MEASURED} | {"logits": None}, [], []
     if info["status"] == TRAINED:
         model = build_long_model(info["kind"], info["config"], info["seed"])
-        model.load_state_dict(torch.load(inputs["model"], weights_only=True))
+        model.load_state_dict(torch.load(inputs["model"], map_location="cpu", weights_only=True))
         model.eval()
         with sdpa_only():
             found = measure(model, info, data, test, params, threads)

@@ -30,7 +30,7 @@ from gsattn.io import atomic_outputs, save_npz, write_columns
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_any_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
-from gsattn.train import resolve_device
+from gsattn.train import resolve_device, set_determinism
 
 log = logging.getLogger("interpret_model")
 COLUMNS = ("dataset", "model", "seed", "method", *ROW_KEYS)
@@ -72,13 +72,13 @@ def run(
     """Attribute, score against the motif mask and write the table and the scores
     (rows led by ``dataset``, ``kind`` as ``model`` and ``seed``, given by the rule),
     on ``device`` (``auto``: CUDA when available; the attributions move to the CPU)."""
-    torch.set_num_threads(max(1, threads))
+    dev = resolve_device(device)
+    set_determinism(threads, dev)
     data = load_encoded(encoded)
     rows_used = chosen_rows(data, max_sequences)
     table: list[dict] = []
     scores: dict[str, np.ndarray] = {}
     if rows_used.size:
-        dev = resolve_device(device)
         model, _ = load_any_model(weights, hparams)
         model.to(dev)
         tokens = torch.from_numpy(data["tokens"][rows_used].astype(np.int64))

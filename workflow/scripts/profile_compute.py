@@ -9,15 +9,13 @@ Both tables start with the model's ``dataset`` and ``model`` (from the rule).
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
-import torch
-
 from gsattn.compute import profile_model
 from gsattn.datasets import load_encoded
 from gsattn.flops import flop_comparison
 from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model
-from gsattn.train import resolve_device
+from gsattn.train import resolve_device, set_determinism
 
 
 def run(
@@ -26,11 +24,11 @@ def run(
     """Profile one model (hyper-parameters ``spec``) at the data set's length; write compute
     and FLOP tables, each row led by ``ids``."""
     ids = ids or {}
-    torch.set_num_threads(max(1, threads))
+    dev = resolve_device(device)
+    set_determinism(threads, dev)
     length = load_encoded(encoded)["tokens"].shape[1]
     config = ModelConfig(**spec, max_len=length)
     model = build_model(config, seed=0)
-    dev = resolve_device(device)
     rows = profile_model(
         model, config, length, profile["batch_size"], dev, profile["warmup"], profile["repeats"]
     )

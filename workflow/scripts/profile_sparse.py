@@ -13,8 +13,6 @@ profiled (``dataset``, ``teacher``, ``rho``), given by the rule.
 
 import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, not an installed one)
 
-import torch
-
 from gsattn.compute import profile_sparse
 from gsattn.datasets import load_encoded
 from gsattn.flops import sparse_flop_comparison
@@ -22,7 +20,7 @@ from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
-from gsattn.train import resolve_device
+from gsattn.train import resolve_device, set_determinism
 
 
 def run(
@@ -40,12 +38,12 @@ def run(
     ``teacher`` holds the :class:`SparseConfig` fields a joint-pipeline teacher
     implies (empty for the attention teacher; :func:`gsattn.teachers.profile_fields`)."""
     rho = float(ids["rho"])
-    torch.set_num_threads(max(1, threads))
+    dev = resolve_device(device)
+    set_determinism(threads, dev)
     length = load_encoded(encoded)["tokens"].shape[1]
     config = SparseConfig(rho=rho, max_len=length, **model_spec, **(teacher or {}))
     with seeded(0):
         model = SparseApproximator(config)
-    dev = resolve_device(device)
     rows = profile_sparse(
         model, config, length, profile["batch_size"], dev, profile["warmup"], profile["repeats"]
     )

@@ -21,6 +21,7 @@ from gsattn.models import ModelConfig, build_model, count_parameters, load_model
 from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.train import (
     TrainConfig,
+    device_info,
     fit,
     load_split,
     metrics,
@@ -53,8 +54,8 @@ def run(
     if reuse:
         evaluate_reused(encoded, reuse, training, out, ids)
         return
-    set_determinism(threads)
     dev = resolve_device(device)
+    set_determinism(threads, dev)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**training)
     scale = strength_scale(arrays) if cfg.task == "regression" else (0.0, 1.0)
@@ -70,7 +71,7 @@ def run(
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
     extra = {"training": cfg.to_dict(), "seed": seed, "strength_scale": list(scale)}
     extra |= {"epochs_run": len(history), "best_epoch": best_epoch, "train_seconds": seconds}
-    extra |= {"n_parameters": count_parameters(model), "torch": torch.__version__, "device": str(dev)}
+    extra |= {"n_parameters": count_parameters(model), "torch": torch.__version__, **device_info(dev)}
     log.info("test: %s", {r["metric"]: round(r["value"], 4) for r in rows if r["split"] == "test"})
     with atomic_outputs(out["model"], out["hparams"], out["history"], out["metrics"]) as paths:
         save_model(model.cpu(), str(paths[0]), str(paths[1]), extra)

@@ -15,6 +15,7 @@ import local_gsattn  # noqa: F401  # isort: skip (first: the checkout's gsattn, 
 
 import json
 import logging
+import math
 import time
 
 import torch
@@ -24,7 +25,7 @@ from gsattn.io import atomic_outputs, read_table, write_columns, write_table
 from gsattn.logs import rule_logging
 from gsattn.long import TRAINED, build_long_model, model_config, sdpa_only
 from gsattn.sparse import count_trainable
-from gsattn.train import TrainConfig, fit, load_split, resolve_device, set_determinism
+from gsattn.train import TrainConfig, device_info, fit, load_split, resolve_device, set_determinism
 
 log = logging.getLogger("train_long")
 
@@ -45,6 +46,8 @@ def train(kind: str, config: dict, arrays: dict, training: dict, seed: int, devi
     start, cpu = time.perf_counter(), time.process_time()
     history, best = fit(model, splits["train"], splits["validation"], cfg, seed, device=device)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if torch.device(device).type == "cuda":
+        cpu = math.nan  # host time spent launching kernels and waiting, not the training's compute
     model.load_state_dict(best)
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
     extra = {"training": cfg.to_dict(), "epochs_run": len(history), "best_epoch": best_epoch}
@@ -67,13 +70,13 @@ def run(
     device: str = "auto",
 ) -> None:
     """Train (or, over budget, record why not); ``out`` has keys model, hparams, history."""
-    set_determinism(threads)
     dev = resolve_device(device)
+    set_determinism(threads, dev)
     arrays = load_encoded(encoded)
     length = arrays["tokens"].shape[1]
     config = model_config(kind, length, specs)
     decision = read_budget(budget)
-    info = {"kind": kind, "config": config, "length": length, "seed": seed, "device": str(dev)}
+    info = {"kind": kind, "config": config, "length": length, "seed": seed, **device_info(dev)}
     info |= decision | {"torch": torch.__version__}
     state, history = {}, []
     if decision["status"] == TRAINED:

@@ -29,7 +29,16 @@ from gsattn.pipeline import (
     save_pipeline,
 )
 from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
-from gsattn.train import TrainConfig, fit, load_split, metrics, predict, resolve_device, set_determinism
+from gsattn.train import (
+    TrainConfig,
+    device_info,
+    fit,
+    load_split,
+    metrics,
+    predict,
+    resolve_device,
+    set_determinism,
+)
 
 log = logging.getLogger("train_pipeline")
 
@@ -57,8 +66,8 @@ def run(
         evaluate_reused(encoded, reuse, out, ids)
         return
     kind = model_name
-    set_determinism(threads)
     dev = resolve_device(device)
+    set_determinism(threads, dev)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**(training | {"task": "binary"}))
     splits = {s: load_split(arrays, s, cfg.task) for s in ("train", "validation", "test")}
@@ -83,6 +92,7 @@ def run(
     }
     extra |= {"seconds_to_best": history[best_epoch - 1]["seconds"], "flops": pipeline_flops(config)}
     extra |= {"n_parameters": sum(p.numel() for p in model.parameters()), "torch": torch.__version__}
+    extra |= device_info(dev)
     test = splits["test"]
     with atomic_outputs(
         out["model"], out["hparams"], out["history"], out["metrics"], out["predictions"]

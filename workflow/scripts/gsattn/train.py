@@ -4,7 +4,8 @@ Deterministic on CPU for a given seed: every draw takes an explicit generator
 (batch order and reverse-complement augmentation: one ``torch.Generator``
 seeded with the run's seed; initial weights: :func:`gsattn.seeding.seeded`),
 plus deterministic algorithms and a fixed thread count
-(:func:`set_determinism`). CUDA is used when available (``device="auto"``).
+(:func:`set_determinism`). CUDA is used when available (``device="auto"``), with
+float32 arithmetic (no TF32) and deterministic kernels required there too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -47,13 +49,31 @@ class TrainConfig:
         return asdict(self)
 
 
-def set_determinism(threads: int) -> None:
-    """Fix the thread count and ask for deterministic kernels.
+def set_determinism(threads: int, device: str | torch.device = "cpu") -> None:
+    """Fix the thread count and ask for deterministic kernels on ``device``.
 
     No global seed: every random draw of the package takes its own generator.
+    Matrix products and convolutions keep float32 (TF32 off, as on the CPU). On CUDA
+    cuBLAS gets a fixed workspace (``CUBLAS_WORKSPACE_CONFIG=:4096:8`` unless set;
+    read when cuBLAS starts, so call this before any CUDA work) and deterministic
+    algorithms are required, not only preferred: with ``warn_only`` the
+    memory-efficient attention backward keeps its non-deterministic kernel. On the
+    CPU a missing deterministic kernel warns.
     """
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.set_num_threads(max(1, threads))
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=torch.device(device).type != "cuda")
+
+
+def device_info(device: torch.device) -> dict[str, str | None]:
+    """What a run records of where it ran: ``device`` (``str(device)``), ``gpu`` (the
+    card's name, CUDA only) and ``cuda`` (torch's CUDA build, CUDA only)."""
+    if device.type != "cuda":
+        return {"device": str(device), "gpu": None, "cuda": None}
+    return {"device": str(device), "gpu": torch.cuda.get_device_name(device), "cuda": torch.version.cuda}
 
 
 def resolve_device(device: str = "auto") -> torch.device:
