@@ -1,14 +1,16 @@
 import numpy as np
 import pytest
 from scipy import stats
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 from statsmodels.stats.multitest import multipletests
 
+from conftest import REPO
 from gsattn.stats import (
     BOOTSTRAP_KEYS,
     accuracy_from_logits,
     adjust_pvalues,
     auroc,
+    average_precision,
     hit_rate_test,
     paired_bootstrap,
     poisson_binomial_pmf,
@@ -52,6 +54,35 @@ def test_auroc_equals_sklearn_with_ties_integers_and_imbalance():
         assert auroc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
     assert auroc(np.array([1, 0]), np.array([0.0, 1.0])) == 0.0
     assert auroc(np.array([1, 0, 1]), np.array([2.0, 2.0, 2.0])) == 0.5
+
+
+def test_average_precision_equals_sklearn_with_ties_imbalance_and_by_hand():
+    rng = np.random.default_rng(5)
+    for n, p_pos, levels in [(7, 0.5, 3), (200, 0.1, 5), (500, 0.5, 0), (31, 0.9, 2), (40, 0.5, 1)]:
+        y = (rng.random(n) < p_pos).astype(int)
+        y[0], y[1] = 0, 1
+        score = rng.integers(0, levels, size=n) if levels else rng.standard_normal(n).astype(np.float16)
+        assert average_precision(y, score) == pytest.approx(average_precision_score(y, score), abs=1e-12)
+    # by hand: ranked 0.9 (1), 0.8 (0), 0.7 (1): AP = 1/2 * 1 + 1/2 * 2/3
+    assert average_precision(np.array([1, 0, 1]), np.array([0.9, 0.8, 0.7])) == pytest.approx(5 / 6)
+    # a tie between a positive and a negative at the top enters as one threshold: 1 * 1/2
+    assert average_precision(np.array([1, 0]), np.array([1.0, 1.0])) == 0.5
+    assert average_precision(np.array([1, 0]), np.array([1.0, 0.0])) == 1.0
+    assert np.isnan(average_precision(np.ones(4, dtype=int), np.arange(4.0)))
+
+
+def test_the_metric_functions_load_no_scipy_or_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, 'workflow/scripts'); import numpy as np; "
+        "from gsattn.train import metrics; "
+        "metrics('binary', np.array([0., 1., 1.]), np.array([-1., 2., 0.5])); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'sklearn'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- paired bootstrap

@@ -7,8 +7,10 @@ The paired tests of two models (t, Wilcoxon, TOST, McNemar) are in
 sequences: every resample draws sequence indices with replacement and applies
 them to both models, so the interval of the difference accounts for the
 correlation between the two models' errors. Metrics are plain callables
-``metric(y, score) -> float``; :func:`accuracy_from_logits` and :func:`auroc`
-are provided. A metric may return NaN for a resample where it is undefined
+``metric(y, score) -> float``; :func:`accuracy_from_logits`, :func:`auroc` and
+:func:`average_precision` are provided (numpy only: scipy is imported by the
+functions that need it, so a training job that scores its splits loads neither
+scipy nor scikit-learn). A metric may return NaN for a resample where it is undefined
 (e.g. AUROC of a resample holding one class only); such resamples are skipped
 and counted.
 
@@ -36,7 +38,6 @@ from collections.abc import Callable, Sequence
 from math import nan
 
 import numpy as np
-from scipy import stats
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,37 @@ def auroc(y: np.ndarray, score: np.ndarray) -> float:
         return float("nan")
     column = score.astype(np.float64)[:, None]
     return float(_weighted_auroc_columns(y, column)(np.ones(y.size))[0])
+
+
+def average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    """Average precision, as ``sklearn.metrics.average_precision_score`` returns it.
+
+    ``sum_n (R_n - R_{n-1}) P_n`` over the distinct scores taken as thresholds in
+    decreasing order (tied scores enter together), without scikit-learn's import.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        ``(N,)`` binary labels (0/1).
+    score : numpy.ndarray
+        ``(N,)`` finite scores, larger = more likely class 1.
+
+    Returns
+    -------
+    float
+        AP; NaN when ``y`` holds one class only (the callers' rule for AUROC too).
+    """
+    y = _binary_labels(y)
+    score = _real_scores("score", score, y.size)
+    if np.unique(y).size < 2:
+        return float("nan")
+    order = np.argsort(-score, kind="mergesort")
+    ranked, hits = score[order], y[order]
+    last = np.r_[np.flatnonzero(np.diff(ranked)), ranked.size - 1]  # last row of each tie group
+    true_pos = np.cumsum(hits)[last]
+    precision = true_pos / (last + 1.0)
+    recall = true_pos / true_pos[-1]
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -744,6 +776,8 @@ def mean_ci(values: np.ndarray, level: float = CI_LEVEL) -> dict:
     if n < 2:
         return {"n": 1, "mean": mean, "sd": nan, "ci_low": nan, "ci_high": nan}
     sd = float(values.std(ddof=1))
+    from scipy import stats  # here, not at the top: training jobs import this module for auroc
+
     half = float(stats.t.ppf(0.5 + level / 2.0, n - 1)) * sd / np.sqrt(n)
     return {"n": n, "mean": mean, "sd": sd, "ci_low": float(mean - half), "ci_high": float(mean + half)}
 
@@ -754,6 +788,8 @@ def proportion_ci(hits: np.ndarray, level: float = CI_LEVEL) -> dict:
     n = int(hits.size)
     if n == 0:
         return {"n": 0, "mean": nan, "sd": nan, "ci_low": nan, "ci_high": nan}
+    from scipy import stats
+
     interval = stats.binomtest(int(hits.sum()), n).proportion_ci(level, method="exact")
     sd = float(hits.std(ddof=1)) if n > 1 else nan
     return {
@@ -774,4 +810,6 @@ def wilcoxon_greater(differences: np.ndarray) -> float:
     differences = differences[np.isfinite(differences)]
     if not (differences != 0).any():
         return float("nan")
+    from scipy import stats
+
     return float(stats.wilcoxon(differences, alternative="greater").pvalue)
