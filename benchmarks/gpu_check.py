@@ -36,9 +36,18 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("rule_times", Path(__file__).with_name("rule_times.py"))
-rule_times = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rule_times)
+
+
+def _sibling(name: str):
+    """The benchmark script ``name``.py beside this one, as a module."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rule_times = _sibling("rule_times")
+workflow_time = _sibling("workflow_time")
 RESOURCES = re.compile(r"^\s+resources: (.*)$")
 
 
@@ -126,9 +135,8 @@ def main(argv: list[str]) -> int:
     workdir = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="gsa_gpu_"))
     workdir.mkdir(parents=True, exist_ok=bool(not args.keep))
     shutil.copytree(REPO / "tests" / "data", workdir / "tests" / "data")
-    cmd = [sys.executable, "-m", "snakemake", *args.targets, "-s", str(REPO / "Snakefile")]
-    cmd += ["--directory", str(workdir), "--cores", str(args.cores), "--resources=gpu=1"]
-    cmd += [f"--configfile={args.configfile.resolve()}", "--config=device=auto"]  # "=": one value each
+    cmd = workflow_time.snakemake_command(workdir, "--cores", str(args.cores), "--resources=gpu=1")
+    cmd += [f"--configfile={args.configfile.resolve()}", "--config=device=auto", *args.targets]
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
     wall = time.perf_counter() - start

@@ -35,26 +35,23 @@ rule_times = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rule_times)
 
 
+def snakemake_command(workdir: Path, *args: str) -> list[str]:
+    """``python -m snakemake`` on this checkout's Snakefile in ``workdir``, then ``args``
+    (give an option that takes many values as ``--option=value``, or put targets first)."""
+    snakefile = str(REPO / "Snakefile")
+    return [sys.executable, "-m", "snakemake", "-s", snakefile, "--directory", str(workdir), *args]
+
+
 def snakemake(workdir: Path, *args: str) -> float:
     """Seconds one Snakemake call takes (it must succeed)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        *args,
-    ]
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=workdir, check=True, capture_output=True, text=True)
+    subprocess.run(snakemake_command(workdir, *args), cwd=workdir, check=True, capture_output=True, text=True)
     return time.perf_counter() - start
 
 
 def has_rule(workdir: Path, config: list[str], name: str) -> bool:
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(workdir)]
-    out = subprocess.run([*cmd, *config, "--list-rules"], cwd=workdir, capture_output=True, text=True)
+    cmd = snakemake_command(workdir, *config, "--list-rules")
+    out = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
     return name in out.stdout.split()
 
 

@@ -14,6 +14,8 @@ from gsattn.io import (
     read_fasta,
     read_labels,
     save_npz,
+    write_columns,
+    write_table,
 )
 
 
@@ -209,3 +211,16 @@ def test_duplicated_bed_row_names_both_lines(write):
     ):
         read_bed(path)
     assert len(read_bed(write("ok.bed", "a\t0\t5\tm\t1\t+\na\t0\t5\tm\t1\t-\na\t0\t5\tn\t1\t+\n"))) == 3
+
+
+def test_write_table_needs_a_row_and_write_columns_writes_an_empty_table():
+    import io
+
+    out = io.StringIO()
+    write_table(out, [{"a": 1, "b": 0.5}, {"a": 2, "b": float("nan")}])
+    assert out.getvalue() == "a\tb\n1\t0.5\n2\tNA\n"
+    with pytest.raises(ValueError, match="at least one row; write an empty table with write_columns"):
+        write_table(io.StringIO(), [])
+    empty = io.StringIO()
+    write_columns(empty, {"a": [], "b": []})
+    assert empty.getvalue() == "a\tb\n"

@@ -268,7 +268,16 @@ def write_columns(handle: io.TextIOBase, columns: dict[str, Sequence]) -> None:
 
 
 def write_table(handle: io.TextIOBase, rows: Sequence[dict]) -> None:
-    """Write dict rows (same keys, in order) as a TSV."""
+    """Write dict rows (same keys, in order) as a TSV.
+
+    Raises
+    ------
+    ValueError
+        Without rows (the first row's keys are the header): an empty table is
+        written by :func:`write_columns` with its column names.
+    """
+    if not rows:
+        raise ValueError("write_table needs at least one row; write an empty table with write_columns")
     write_columns(handle, {c: [row[c] for row in rows] for c in rows[0]})
 
 
