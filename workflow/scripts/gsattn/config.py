@@ -165,14 +165,30 @@ def fewest_permutations(alpha: float) -> int:
     return n
 
 
+def _check_null_draws(key: str, n: int, alpha_key: str, alpha: float, what: str) -> None:
+    """``n`` null draws (config ``key``) give an empirical p of at least ``1 / (n + 1)``,
+    which must be able to fall below ``alpha`` (config ``alpha_key``).
+
+    ``what``: ``(draws, p, consequence, unit)`` words of the message, e.g. ``("null draws",
+    "p", "the selection test can never be below", "permutations")``.
+    """
+    if 1 / (n + 1) < alpha:
+        return
+    draws, p, consequence, unit = what
+    raise ConfigError(
+        f"{key}: {n} {draws} give {p} >= 1/{n + 1} = {1 / (n + 1):.3g}, so {consequence} "
+        f"{alpha_key} = {alpha:g}; use at least {fewest_permutations(alpha)} {unit}"
+    )
+
+
 def _check_phase2(phase2: dict) -> None:
-    n_perm, alpha = phase2["n_permutations"], phase2["criteria"]["alpha"]
-    if not 1 / (n_perm + 1) < alpha:
-        raise ConfigError(
-            f"phase2.n_permutations: {n_perm} null draws give p >= 1/{n_perm + 1} = {1 / (n_perm + 1):.3g}, "
-            f"so the selection test can never be below phase2.criteria.alpha = {alpha:g}; "
-            f"use at least {fewest_permutations(alpha)} permutations"
-        )
+    _check_null_draws(
+        "phase2.n_permutations",
+        phase2["n_permutations"],
+        "phase2.criteria.alpha",
+        phase2["criteria"]["alpha"],
+        ("null draws", "p", "the selection test can never be below", "permutations"),
+    )
     model = phase2["model"]
     if model["selector_kernel"] % 2 == 0:
         raise ConfigError(f"phase2.model.selector_kernel must be odd, got {model['selector_kernel']}")
@@ -190,13 +206,13 @@ def _check_phase2(phase2: dict) -> None:
 
 
 def _check_denovo(denovo: dict) -> None:
-    n, alpha = denovo["n_shuffles"], denovo["alpha"]
-    if not 1 / (n + 1) < alpha:
-        raise ConfigError(
-            f"denovo.n_shuffles: {n} decoys give shuffle_p >= 1/{n + 1} = {1 / (n + 1):.3g}, so no "
-            f"match could ever count at denovo.alpha = {alpha:g}; "
-            f"use at least {fewest_permutations(alpha)} shuffles"
-        )
+    _check_null_draws(
+        "denovo.n_shuffles",
+        denovo["n_shuffles"],
+        "denovo.alpha",
+        denovo["alpha"],
+        ("decoys", "shuffle_p", "no match could ever count at", "shuffles"),
+    )
 
 
 def _check_phase3(config: dict) -> None:
