@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import re
 import statistics
 import subprocess
 import sys
@@ -30,25 +29,27 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("rule_times", Path(__file__).with_name("rule_times.py"))
-rule_times = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rule_times)
 
-WILDCARDS = re.compile(r"^\s+wildcards: (.*)$")
+
+def _sibling(name: str):
+    """The benchmark script ``name``.py beside this one, as a module."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+rule_times = _sibling("rule_times")
+workflow_time = _sibling("workflow_time")
 
 
 def job_keys(lines: list[str]) -> dict[int, tuple[str, frozenset]]:
     """``{jobid: (rule, wildcards but the seed)}`` of the job blocks of a log or a dry run."""
-    keys, rule, jobid = {}, None, None
-    for line in lines:
-        if m := rule_times.START.match(line):
-            rule, jobid = m.group(1), None
-        elif (m := rule_times.JOBID.match(line)) and rule:
-            jobid = int(m.group(1))
-            keys[jobid] = (rule, frozenset())
-        elif (m := WILDCARDS.match(line)) and jobid is not None:
-            pairs = (item.split("=", 1) for item in m.group(1).split(", "))
-            keys[jobid] = (rule, frozenset((k, v) for k, v in pairs if k != "seed"))
+    keys = {}
+    for jobid, block in rule_times.job_blocks(lines).items():
+        wildcards = rule_times.pairs(block.get("wildcards", ""))
+        wildcards.pop("seed", None)
+        keys[jobid] = (block["rule"], frozenset(wildcards.items()))
     return keys
 
 
@@ -72,10 +73,8 @@ def measured(logs: Path | list[Path]) -> tuple[dict, dict]:
 def planned(config: Path) -> list[tuple[str, frozenset]]:
     """The jobs a dry run of ``config`` plans from an empty folder."""
     with tempfile.TemporaryDirectory(prefix="gsa_plan_") as folder:
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", folder]
-        out = subprocess.run(
-            [*cmd, "-n", f"--configfile={config.resolve()}"], capture_output=True, text=True, check=True
-        )
+        cmd = workflow_time.snakemake_command(Path(folder), "-n", f"--configfile={config.resolve()}")
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return list(job_keys(out.stdout.splitlines()).values())
 
 

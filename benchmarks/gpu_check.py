@@ -26,7 +26,6 @@ import argparse
 import importlib.util
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -48,7 +47,6 @@ def _sibling(name: str):
 
 rule_times = _sibling("rule_times")
 workflow_time = _sibling("workflow_time")
-RESOURCES = re.compile(r"^\s+resources: (.*)$")
 
 
 def machine() -> dict:
@@ -73,15 +71,16 @@ def machine() -> dict:
 def jobs_with_resources(lines: list[str]) -> dict[int, dict]:
     """``{jobid: {rule, start, end, gpu}}`` from a Snakemake log (seconds since its first stamp)."""
     jobs, _ = rule_times.parse(lines)
-    gpu, current = {}, None
-    for line in lines:
-        if m := rule_times.JOBID.match(line):
-            current = int(m.group(1))
-        elif (m := RESOURCES.match(line)) and current is not None:
-            fields = dict(item.split("=", 1) for item in m.group(1).split(", ") if "=" in item)
-            gpu[current] = int(fields.get("gpu", 0))
-            current = None
-    return {j: {"rule": r, "start": s, "end": e, "gpu": gpu.get(j, 0)} for j, (r, s, e) in jobs.items()}
+    blocks = rule_times.job_blocks(lines)
+    return {
+        j: {
+            "rule": r,
+            "start": s,
+            "end": e,
+            "gpu": int(rule_times.pairs(blocks[j].get("resources", "")).get("gpu", 0)),
+        }
+        for j, (r, s, e) in jobs.items()
+    }
 
 
 def most_at_once(spans: list[tuple[float, float]]) -> int:

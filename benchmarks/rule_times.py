@@ -21,6 +21,29 @@ STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 JOBID = re.compile(r"^\s+jobid: (\d+)$")
 FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\w+)\)$")
+FIELD = re.compile(r"^\s+(\w+): (.*)$")
+
+
+def job_blocks(lines: list[str]) -> dict[int, dict[str, str]]:
+    """``{jobid: {"rule": rule, field: text, ...}}``: the indented ``field: text`` lines of
+    each job block (``rule x:`` up to the first line that is neither) of a Snakemake log or
+    dry run, e.g. ``wildcards``, ``threads``, ``resources``, as Snakemake wrote them."""
+    blocks, current = {}, None
+    for line in lines:
+        if m := START.match(line):
+            current = {"rule": m.group(1)}
+        elif current is not None and (m := FIELD.match(line)):
+            current[m.group(1)] = m.group(2)
+            if m.group(1) == "jobid":
+                blocks[int(m.group(2))] = current
+        else:
+            current = None
+    return blocks
+
+
+def pairs(text: str) -> dict[str, str]:
+    """``a=1, b=x`` (a ``wildcards`` or ``resources`` field) as ``{"a": "1", "b": "x"}``."""
+    return dict(item.split("=", 1) for item in text.split(", ") if "=" in item)
 
 
 def parse(lines: list[str]) -> tuple[dict[int, tuple[str, float, float]], float]:

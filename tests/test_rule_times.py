@@ -37,6 +37,33 @@ def test_parse_pairs_each_job_with_its_start_and_finish():
     assert jobs == {3: ("train_a", 0.0, 30.0)} and span == 30.0
 
 
+def test_job_blocks_keep_each_jobs_fields_and_end_at_the_first_other_line():
+    lines = [
+        "localrule train:",
+        "    input: a.npz",
+        "    jobid: 7",
+        "    wildcards: dataset=a, seed=2",
+        "    resources: tmpdir=/tmp, gpu=1, mem_mb=4000",
+        "Select jobs to execute...",
+        "    wildcards: dataset=stray",  # outside any block: ignored
+        "rule plot:",
+        "    jobid: 8",
+    ]
+    blocks = rule_times.job_blocks(lines)
+    assert blocks == {
+        7: {
+            "rule": "train",
+            "input": "a.npz",
+            "jobid": "7",
+            "wildcards": "dataset=a, seed=2",
+            "resources": "tmpdir=/tmp, gpu=1, mem_mb=4000",
+        },
+        8: {"rule": "plot", "jobid": "8"},
+    }
+    assert rule_times.pairs(blocks[7]["resources"]) == {"tmpdir": "/tmp", "gpu": "1", "mem_mb": "4000"}
+    assert rule_times.pairs("") == {}
+
+
 _budget = importlib.util.spec_from_file_location(
     "budget_estimate", REPO / "benchmarks" / "budget_estimate.py"
 )
