@@ -20,7 +20,6 @@ estimate.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -30,17 +29,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-
-def _sibling(name: str):
-    """The benchmark script ``name``.py beside this one, as a module."""
-    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-rule_times = _sibling("rule_times")
-workflow_time = _sibling("workflow_time")
+sys.path.insert(0, str(Path(__file__).parent))  # the benchmark scripts beside this one
+import rule_times  # noqa: E402
+import workflow_time  # noqa: E402
 
 
 def job_keys(lines: list[str]) -> dict[int, tuple[str, frozenset]]:

@@ -20,7 +20,6 @@ render_report``) is timed as well.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import resource
 import shutil
 import subprocess
@@ -30,9 +29,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("rule_times", Path(__file__).with_name("rule_times.py"))
-rule_times = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rule_times)
+sys.path.insert(0, str(Path(__file__).parent))  # the benchmark scripts beside this one
+import rule_times  # noqa: E402
 
 
 def snakemake_command(workdir: Path, *args: str) -> list[str]:
