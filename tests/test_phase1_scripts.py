@@ -92,3 +92,10 @@ def test_recovery_table_has_recovery_and_decoy_groups(trained):
     assert {r["metric"] for r in rows} >= {"auroc", "auprc", "enrichment", "top1", "top3"}
     with np.load(paths["attributions"], allow_pickle=False) as attr:
         assert attr["attention"].shape == attr["saliency"].shape == (len(attr["rows"]), 50)
+
+
+def test_the_per_seed_table_names_the_device_each_model_trained_on():
+    summarize = importlib.import_module("summarize_phase1")
+    assert summarize.trained_on({"device": "cpu", "gpu": None}) == "cpu"
+    assert summarize.trained_on({"device": "cuda", "gpu": "NVIDIA H200"}) == "cuda (NVIDIA H200)"
+    assert summarize.trained_on({"seed": 1}) == "NA"  # hparams of a run before devices were recorded

@@ -90,7 +90,8 @@ def test_a_partial_run_renders_and_marks_what_is_missing(tmp_path):
                 "config": "",
                 "seeds": [1],
                 "dataset_seeds": {},
-                "device": "cpu",
+                "device": "auto",
+                "trained_on": {"cpu": 3, "cuda (NVIDIA H200)": 2},
                 "jaspar": [],
                 "python": "3",
                 "versions": [],
@@ -100,6 +101,28 @@ def test_a_partial_run_renders_and_marks_what_is_missing(tmp_path):
         REPO / "workflow/report/templates/index.html.j2",
     )
     assert "not in this run" in page and "0.9" in page  # the measured accuracy, read from the table
+    assert "cpu: 3; cuda (NVIDIA H200): 2" in page
+
+
+def test_training_devices_count_each_model_once_across_data_sets(tmp_path):
+    header = "dataset\tmodel\tseed\tsplit\tmetric\tvalue\tdevice\n"
+    (tmp_path / "a.tsv").write_text(
+        header
+        + "a\tdesign\t1\ttest\taccuracy\t0.5\tcpu\n"
+        + "a\tdesign\t1\ttest\tauroc\t0.5\tcpu\n"  # the same model, another metric
+        + "a\tattention\t1\ttest\taccuracy\t0.6\tcuda (NVIDIA H200)\n"
+    )
+    (tmp_path / "b.tsv").write_text(
+        "dataset\tmodel\tseed\tsplit\tmetric\tvalue\nb\tdesign\t1\ttest\tauroc\t0.5\n"
+    )
+    plan = {
+        "datasets": {
+            "a": {"files": {"phase1_per_seed": str(tmp_path / "a.tsv")}},
+            "b": {"files": {"phase1_per_seed": str(tmp_path / "b.tsv")}},  # an older table: no device
+            "c": {"files": {"phase1_per_seed": str(tmp_path / "absent.tsv")}},
+        }
+    }
+    assert R.training_devices(plan) == {"NA": 1, "cpu": 1, "cuda (NVIDIA H200)": 1}
 
 
 def test_figures_are_embedded(tmp_path):

@@ -1060,6 +1060,7 @@ def _report_dataset_files(name):
     p1 = {
         "phase1_criteria": "criteria.tsv",
         "phase1_metrics": "metrics_summary.tsv",
+        "phase1_per_seed": "test_metrics.tsv",
         "phase1_recovery": "recovery_summary.tsv",
         "phase1_compute": "compute.tsv",
         "phase1_maps": "attention_maps.png",

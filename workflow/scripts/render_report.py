@@ -33,6 +33,7 @@ def run_facts(plan: dict, config: dict, sources: dict, used_sources: list[str]) 
             for n, d in datasets.items()
         },
         "device": config.get("device", "NA"),
+        "trained_on": R.training_devices(plan),
         "jaspar": R.jaspar_releases(plan),
         "python": platform.python_version(),
         "versions": R.package_versions(),

@@ -75,8 +75,9 @@ def across_seeds(rows: list[dict], keys: tuple[str, ...], value: str) -> list[di
 
 
 def metrics_tables(paths: list[str], hparams: list[str], models: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Per-seed test metrics (with epochs and training time) and their summary;
-    ``models[i]`` holds the ``model`` and ``seed`` of ``hparams[i]``."""
+    """Per-seed test metrics (with epochs, training time and the device it was measured
+    on: :func:`trained_on`) and their summary; ``models[i]`` holds the ``model`` and
+    ``seed`` of ``hparams[i]``."""
     info = {
         (m["model"], m["seed"]): json.loads(Path(p).read_text()) for m, p in zip(models, hparams, strict=True)
     }
@@ -87,8 +88,15 @@ def metrics_tables(paths: list[str], hparams: list[str], models: list[dict]) -> 
             "best_epoch": h["best_epoch"],
             "train_seconds": h["train_seconds"],
             "parameters": h["n_parameters"],
+            "device": trained_on(h),
         }
     return rows, across_seeds(rows, ("model", "metric"), "value")
+
+
+def trained_on(hparams: dict) -> str:
+    """``cpu``, ``cuda (<GPU name>)``, or ``NA`` for a model whose hparams name no device."""
+    device = str(hparams.get("device") or "NA")
+    return f"{device} ({hparams['gpu']})" if hparams.get("gpu") else device
 
 
 def example_rows(data: dict, rows: np.ndarray, roles: list[str], n: int = 4) -> list[int]:

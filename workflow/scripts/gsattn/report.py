@@ -677,6 +677,18 @@ def package_versions(names: Sequence[str] = PACKAGES) -> list[dict]:
     return rows
 
 
+def training_devices(plan: dict) -> dict[str, int]:
+    """How many Phase 1 models of the data sets' per-seed tables were trained on each
+    device (``device`` column: ``cpu``, ``cuda (<GPU>)``; ``NA`` where a table has none)."""
+    devices: dict[str, int] = {}
+    for entry in plan["datasets"].values():
+        rows = load_table(entry["files"].get("phase1_per_seed")) or []
+        models = {(r["model"], r["seed"]): str(r.get("device", "NA")) for r in rows}  # one per model
+        for device in models.values():
+            devices[device] = devices.get(device, 0) + 1
+    return dict(sorted(devices.items()))
+
+
 def jaspar_releases(plan: dict) -> list[str]:
     """The JASPAR releases named in the data sets' motif tables (``release`` column)."""
     releases = set()
