@@ -158,7 +158,7 @@ def test_augmented_training_learns_a_strand_free_task_and_refuses_a_teacher():
 def test_set_determinism_requires_deterministic_kernels_on_cuda_and_keeps_float32(monkeypatch):
     import os
 
-    from gsattn.train import device_info
+    from gsattn.train import device_info, prepare_device
 
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     try:
@@ -172,5 +172,8 @@ def test_set_determinism_requires_deterministic_kernels_on_cuda_and_keeps_float3
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"  # a user's setting is kept
     finally:
         set_determinism(1)  # the CPU default: deterministic, a missing kernel warns
+    assert torch.is_deterministic_algorithms_warn_only_enabled()
+    set_determinism(1, "cuda")
+    assert prepare_device("cpu", 1) == torch.device("cpu")  # resolves, then applies the CPU's settings
     assert torch.is_deterministic_algorithms_warn_only_enabled()
     assert device_info(torch.device("cpu")) == {"device": "cpu", "gpu": None, "cuda": None}

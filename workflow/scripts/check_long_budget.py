@@ -20,7 +20,7 @@ from gsattn.datasets import load_encoded
 from gsattn.io import atomic_outputs, write_table
 from gsattn.logs import rule_logging
 from gsattn.long import budget_row, build_long_model, model_config, sdpa_only, time_training_steps
-from gsattn.train import resolve_device, set_determinism
+from gsattn.train import prepare_device
 
 log = logging.getLogger("check_long_budget")
 
@@ -41,8 +41,7 @@ def run(
 
     ``seed``: the weights of the probe model (the first long-sequence seed).
     """
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     arrays = load_encoded(encoded)
     length = arrays["tokens"].shape[1]
     train = np.flatnonzero(arrays["split"] == "train")

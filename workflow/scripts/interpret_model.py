@@ -30,7 +30,7 @@ from gsattn.io import atomic_outputs, save_npz, write_columns
 from gsattn.logs import rule_logging
 from gsattn.pipeline import load_any_model
 from gsattn.recovery import ROW_KEYS, summarize_recovery
-from gsattn.train import resolve_device, set_determinism
+from gsattn.train import prepare_device
 
 log = logging.getLogger("interpret_model")
 COLUMNS = ("dataset", "model", "seed", "method", *ROW_KEYS)
@@ -72,8 +72,7 @@ def run(
     """Attribute, score against the motif mask and write the table and the scores
     (rows led by ``dataset``, ``kind`` as ``model`` and ``seed``, given by the rule),
     on ``device`` (``auto``: CUDA when available; the attributions move to the CPU)."""
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     data = load_encoded(encoded)
     rows_used = chosen_rows(data, max_sequences)
     table: list[dict] = []

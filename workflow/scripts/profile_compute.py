@@ -15,7 +15,7 @@ from gsattn.flops import flop_comparison
 from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.models import ModelConfig, build_model
-from gsattn.train import resolve_device, set_determinism
+from gsattn.train import prepare_device
 
 
 def run(
@@ -24,8 +24,7 @@ def run(
     """Profile one model (hyper-parameters ``spec``) at the data set's length; write compute
     and FLOP tables, each row led by ``ids``."""
     ids = ids or {}
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     length = load_encoded(encoded)["tokens"].shape[1]
     config = ModelConfig(**spec, max_len=length)
     model = build_model(config, seed=0)

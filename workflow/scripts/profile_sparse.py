@@ -20,7 +20,7 @@ from gsattn.io import write_tables
 from gsattn.logs import rule_logging
 from gsattn.seeding import seeded
 from gsattn.sparse import SparseApproximator, SparseConfig
-from gsattn.train import resolve_device, set_determinism
+from gsattn.train import prepare_device
 
 
 def run(
@@ -38,8 +38,7 @@ def run(
     ``teacher`` holds the :class:`SparseConfig` fields a joint-pipeline teacher
     implies (empty for the attention teacher; :func:`gsattn.teachers.profile_fields`)."""
     rho = float(ids["rho"])
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     length = load_encoded(encoded)["tokens"].shape[1]
     config = SparseConfig(rho=rho, max_len=length, **model_spec, **(teacher or {}))
     with seeded(0):

@@ -26,8 +26,7 @@ from gsattn.train import (
     load_split,
     metrics,
     predict,
-    resolve_device,
-    set_determinism,
+    prepare_device,
     strength_scale,
 )
 
@@ -54,8 +53,7 @@ def run(
     if reuse:
         evaluate_reused(encoded, reuse, training, out, ids)
         return
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**training)
     scale = strength_scale(arrays) if cfg.task == "regression" else (0.0, 1.0)

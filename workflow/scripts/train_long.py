@@ -25,7 +25,7 @@ from gsattn.io import atomic_outputs, read_table, write_columns, write_table
 from gsattn.logs import rule_logging
 from gsattn.long import TRAINED, build_long_model, model_config, sdpa_only
 from gsattn.sparse import count_trainable
-from gsattn.train import TrainConfig, device_info, fit, load_split, resolve_device, set_determinism
+from gsattn.train import TrainConfig, device_info, fit, load_split, prepare_device
 
 log = logging.getLogger("train_long")
 
@@ -46,7 +46,7 @@ def train(kind: str, config: dict, arrays: dict, training: dict, seed: int, devi
     start, cpu = time.perf_counter(), time.process_time()
     history, best = fit(model, splits["train"], splits["validation"], cfg, seed, device=device)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    if torch.device(device).type == "cuda":
+    if device.type == "cuda":
         cpu = math.nan  # host time spent launching kernels and waiting, not the training's compute
     model.load_state_dict(best)
     best_epoch = min(history, key=lambda r: r["val_loss"])["epoch"]
@@ -70,8 +70,7 @@ def run(
     device: str = "auto",
 ) -> None:
     """Train (or, over budget, record why not); ``out`` has keys model, hparams, history."""
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     arrays = load_encoded(encoded)
     length = arrays["tokens"].shape[1]
     config = model_config(kind, length, specs)

@@ -36,8 +36,7 @@ from gsattn.train import (
     load_split,
     metrics,
     predict,
-    resolve_device,
-    set_determinism,
+    prepare_device,
 )
 
 log = logging.getLogger("train_pipeline")
@@ -66,8 +65,7 @@ def run(
         evaluate_reused(encoded, reuse, out, ids)
         return
     kind = model_name
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     arrays = load_encoded(encoded)
     cfg = TrainConfig(**(training | {"task": "binary"}))
     splits = {s: load_split(arrays, s, cfg.task) for s in ("train", "validation", "test")}

@@ -27,7 +27,7 @@ from gsattn.pipeline import load_any_model
 from gsattn.reuse import check_same_training_data, copy_reused, reuse_argument, write_reused_hparams
 from gsattn.sparse import SparseConfig, count_trainable, distillation_objective, from_teacher
 from gsattn.teachers import pipeline_fields
-from gsattn.train import TrainConfig, device_info, fit, load_split, resolve_device, set_determinism
+from gsattn.train import TrainConfig, device_info, fit, load_split, prepare_device
 
 
 def teacher_splits(encoded: str, truth: str, task: str) -> dict:
@@ -77,8 +77,7 @@ def run(
     if reuse:
         copy_student(encoded, reuse, out)
         return
-    dev = resolve_device(device)
-    set_determinism(threads, dev)
+    dev = prepare_device(device, threads)
     cfg = TrainConfig(**(training | {"task": "binary"}))
     teacher_model, _, teacher_spec, fields = load_teacher(teacher["model"], teacher["hparams"])
     splits = teacher_splits(encoded, truth, cfg.task)

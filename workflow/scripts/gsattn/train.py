@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from gsattn.inference import run_batched
 from gsattn.seq import COMPLEMENT_TOKEN, PAD_TOKEN
+from gsattn.stats import auroc, average_precision
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def prepare_device(device: str, threads: int) -> torch.device:
+    """The device a job runs on (:func:`resolve_device`), with :func:`set_determinism`
+    applied for it before any CUDA work (cuBLAS reads its workspace setting at start)."""
+    dev = resolve_device(device)
+    set_determinism(threads, dev)
+    return dev
 
 
 @dataclass
@@ -310,8 +319,6 @@ def metrics(task: str, targets: np.ndarray, outputs: np.ndarray) -> dict[str, fl
     class) or Pearson/Spearman/MSE. The binary ones import neither scipy nor scikit-learn
     (:func:`gsattn.stats.auroc`, :func:`gsattn.stats.average_precision`: about 2 s of
     every training job's start-up here)."""
-    from gsattn.stats import auroc, average_precision
-
     if task == "binary":
         return {
             "accuracy": float(((outputs > 0).astype(int) == targets).mean()),
